@@ -1,0 +1,21 @@
+"""All REST endpoints under /api/."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from countyinno.accounts.api.views import OrganisationViewSet, UserViewSet
+from countyinno.core.api.base import ObtainTokenView
+from countyinno.core.api.views import AuditLogViewSet, JobViewSet
+from countyinno.regions.api.views import RegionViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("users", UserViewSet, basename="user")
+router.register("audit", AuditLogViewSet, basename="audit")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,1 @@
+"""Import the pieces from their modules; settings name pagination and exceptions directly."""

@@ -1,0 +1,5 @@
+from countyinno import __version__
+
+
+def platform(request):
+    return {"COUNTYINNO_VERSION": __version__}

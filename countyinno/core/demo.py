@@ -1,0 +1,49 @@
+"""Demo data registry: each app's demo.py registers a generator; `countyinno demo` runs them in order.
+
+Generators must be deterministic (seeded) and idempotent (a second run reuses what exists).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+_generators: list[tuple[int, str, Callable]] = []
+
+
+@dataclass
+class DemoContext:
+    seed: int
+    scale: float = 1.0
+    log: Callable[[str], None] = print
+
+    def rng(self, name: str) -> random.Random:
+        """An independent, reproducible stream per generator."""
+        return random.Random(f"{self.seed}:{name}")
+
+
+def demo_generator(order: int, name: str):
+    def decorator(func):
+        if name not in {n for _, n, _ in _generators}:
+            _generators.append((order, name, func))
+            _generators.sort(key=lambda item: item[0])
+        return func
+
+    return decorator
+
+
+def generators() -> list[tuple[int, str, Callable]]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("demo")
+    return list(_generators)
+
+
+def build_demo(seed: int = 2026, scale: float = 1.0, log=print) -> dict:
+    context = DemoContext(seed=seed, scale=scale, log=log)
+    summary = {}
+    for _, name, func in generators():
+        summary[name] = func(context)
+        log(f"  {name}: {summary[name]}")
+    return summary

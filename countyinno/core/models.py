@@ -1,0 +1,97 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from .scoping import RestrictedManager, ScopeRule
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditLogEntry(models.Model):
+    """审计日志 — an append-only record of one change."""
+
+    ACTIONS = [("create", "新建 create"), ("update", "修改 update"), ("delete", "删除 delete"),
+               ("state", "状态变更 state change"), ("login", "登录 log-in"), ("export", "导出 export")]
+
+    timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=16, choices=ACTIONS, db_index=True)
+    content_type = models.ForeignKey("contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.CharField("对象 ID", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    changes = models.JSONField("变更字段", default=dict, blank=True)
+    comment = models.TextField("说明", blank=True)
+    region = models.ForeignKey("regions.Region", verbose_name="所属地区", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="所属机构", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="region", organisation="organisation")
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        verbose_name = verbose_name_plural = "审计日志 audit log"
+
+    def __str__(self):
+        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("审计日志不可修改 / audit records cannot be edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("审计日志不可删除 / audit records cannot be deleted")
+
+
+class Job(models.Model):
+    """后台任务 — long work (index runs, imports, reports) with visible progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中 queued"
+        RUNNING = "running", "运行中 running"
+        SUCCEEDED = "succeeded", "已完成 succeeded"
+        FAILED = "failed", "失败 failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("任务类型", max_length=100, db_index=True)
+    title = models.CharField("标题", max_length=200, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField("进度", default=0.0)
+    message = models.CharField("当前步骤", max_length=300, blank=True)
+    result = models.JSONField("结果", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="jobs")
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="region", owner="created_by")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "后台任务 job"
+
+    def __str__(self):
+        return f"{self.title or self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

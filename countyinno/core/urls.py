@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from countyinno.regions.api.views import RegionViewSet
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("home/county-stats.json", views.county_stats, name="home-county-stats"),
+    path("map/counties.geojson", RegionViewSet.as_view({"get": "geojson"}), name="region-geojson"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("jobs/", views.job_list, name="job-page-list"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job-page"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,57 @@
+from django.db import models
+
+from countyinno.core.audit import AuditedModel
+from countyinno.core.scoping import RestrictedManager, ScopeRule
+
+
+class Region(AuditedModel):
+    """行政区划 — a node of the province → city → county tree (GB/T 2260 codes)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省 province"
+        CITY = "city", "地级市 city"
+        COUNTY = "county", "县级 county"
+
+    class CountyType(models.TextChoices):
+        DISTRICT = "市辖区", "市辖区 district"
+        COUNTY_CITY = "县级市", "县级市 county-level city"
+        COUNTY = "县", "县 county"
+
+    code = models.CharField("区划代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=50)
+    level = models.CharField("层级", max_length=10, choices=Level.choices, db_index=True)
+    county_type = models.CharField("县级类型", max_length=10, choices=CountyType.choices, blank=True)
+    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    # Denormalised ancestors so scoping is one indexed filter, not a tree walk.
+    province = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    city = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_coastal = models.BooleanField("沿海", default=False)
+    profile = models.JSONField("基础数据", default=dict, blank=True,
+                               help_text="reference facts (census population, urbanisation …) with sources")
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="", public_view=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = verbose_name_plural = "行政区划 region"
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def full_name(self) -> str:
+        names = [r.name for r in (self.province, self.city) if r is not None and r.pk != self.pk]
+        return "".join(names + [self.name])
+
+
+class RegionBoundary(models.Model):
+    """行政区划边界 — one GeoJSON geometry per region, from whichever source was loaded."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField("边界 GeoJSON geometry")
+    source = models.CharField("来源", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "区划边界 boundary"

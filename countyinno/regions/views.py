@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from countyinno.accounts.models import Organisation
+from countyinno.core.views import paginate
+
+from .models import Region
+from .services import FACT_INDICATORS
+
+
+@login_required
+def region_list(request):
+    regions = Region.objects.restrict(request.user).filter(level=Region.Level.COUNTY).select_related("city")
+    city = request.GET.get("city", "")
+    kind = request.GET.get("county_type", "")
+    q = request.GET.get("q", "").strip()
+    if city:
+        regions = regions.filter(city__code=city)
+    if kind:
+        regions = regions.filter(county_type=kind)
+    if q:
+        regions = regions.filter(name__icontains=q) | regions.filter(code__startswith=q)
+    cities = Region.objects.filter(level=Region.Level.CITY).order_by("code")
+    return render(request, "regions/region_list.html", {
+        "page": paginate(request, regions.order_by("code"), 150), "cities": cities, "city": city,
+        "county_type": kind, "q": q, "county_types": Region.CountyType.choices})
+
+
+@login_required
+def region_detail(request, code):
+    region = get_object_or_404(Region.objects.restrict(request.user).select_related("parent", "city"), code=code)
+    facts = region.profile.get("facts") or {}
+    fact_rows = [(label, facts[key]) for key, label in FACT_INDICATORS.items() if key in facts]
+    organisations = Organisation.objects.restrict(request.user).filter(region__in=_subtree(region))
+    by_kind = organisations.values("kind").annotate(n=Count("id")).order_by("kind")
+    kinds = dict(Organisation.Kind.choices)
+    return render(request, "regions/region_detail.html", {
+        "region": region, "fact_rows": fact_rows,
+        "children": region.children.order_by("code"),
+        "org_counts": [(kinds.get(row["kind"], row["kind"]), row["n"]) for row in by_kind]})
+
+
+def _subtree(region):
+    if region.level == Region.Level.PROVINCE:
+        return Region.objects.filter(province=region)
+    if region.level == Region.Level.CITY:
+        return Region.objects.filter(city=region)
+    return Region.objects.filter(pk=region.pk)
