@@ -15,6 +15,12 @@ def run_job_task(job_id: str):
     import django
 
     django.setup()
+    from django.db import close_old_connections
+
     from countyinno.core.jobs import execute
 
-    return execute(job_id).status
+    close_old_connections()
+    try:
+        return execute(job_id).status
+    finally:
+        close_old_connections()

@@ -78,9 +78,13 @@ def snapshot(instance: models.Model) -> dict:
     return data
 
 
+# Bookkeeping fields that change on every save; not worth a line in the change list.
+DIFF_IGNORED = {"updated_at"}
+
+
 def diff(before: dict | None, after: dict | None) -> dict:
     before, after = before or {}, after or {}
-    keys = set(before) | set(after)
+    keys = (set(before) | set(after)) - DIFF_IGNORED
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
@@ -140,7 +144,7 @@ def _post_save(sender, instance, created, raw=False, **kwargs):
         return
     before = None if created else getattr(instance, "_audit_before", None)
     after = snapshot(instance)
-    if not created and before == after:
+    if not created and not diff(before, after):
         return
     record("create" if created else "update", instance, before, after)
 
@@ -150,7 +154,27 @@ def _post_delete(sender, instance, **kwargs):
         record("delete", instance, snapshot(instance), None)
 
 
+def _logged_in(sender, request, user, **kwargs):
+    record("login", user, None, None, comment="登录成功 / signed in", actor=user)
+
+
+def _login_failed(sender, credentials, request=None, **kwargs):
+    from django.contrib.auth import get_user_model
+    from .models import AuditLogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    username = str(credentials.get("username", ""))[:150]
+    AuditLogEntry.objects.create(
+        actor=None, actor_name=username, action="login",
+        content_type=ContentType.objects.get_for_model(get_user_model()), object_id="-", object_repr=username,
+        comment="登录失败 / sign-in failed")
+
+
 def connect_signals():
+    from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+    user_logged_in.connect(_logged_in, dispatch_uid="countyinno_audit_login")
+    user_login_failed.connect(_login_failed, dispatch_uid="countyinno_audit_login_failed")
     pre_save.connect(_pre_save, dispatch_uid="countyinno_audit_pre_save")
     post_save.connect(_post_save, dispatch_uid="countyinno_audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="countyinno_audit_post_delete")

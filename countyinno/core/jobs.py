@@ -61,7 +61,10 @@ def submit(kind: str, params: dict | None = None, *, user=None, title: str = "",
     elif backend == "celery":
         from countyinno.celery_app import run_job_task
 
-        run_job_task.delay(str(job.pk))
+        from django.db import transaction
+
+        queue = settings.JOB_QUEUE
+        transaction.on_commit(lambda: run_job_task.apply_async(args=[str(job.pk)], queue=queue))
     elif backend == "thread":
         def start():
             threading.Thread(target=_execute_in_thread, args=(job.pk,), daemon=True).start()
@@ -76,6 +79,7 @@ def submit(kind: str, params: dict | None = None, *, user=None, title: str = "",
 
 
 def _execute_in_thread(job_id):
+    close_old_connections()
     try:
         execute(job_id)
     finally:
@@ -84,7 +88,6 @@ def _execute_in_thread(job_id):
 
 def execute(job_id) -> Job:
     """Run one queued job to the end; any backend ends up here."""
-    close_old_connections()
     updated = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING, started_at=timezone.now())
     job = Job.objects.get(pk=job_id)

@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from countyinno.regions.api.views import RegionViewSet
+from countyinno.regions.views import boundaries_geojson
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("home/county-stats.json", views.county_stats, name="home-county-stats"),
-    path("map/counties.geojson", RegionViewSet.as_view({"get": "geojson"}), name="region-geojson"),
+    path("map/boundaries.geojson", boundaries_geojson, name="map-boundaries"),
     path("audit/", views.audit_log, name="audit-log"),
     path("jobs/", views.job_list, name="job-page-list"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job-page"),

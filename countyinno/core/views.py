@@ -16,8 +16,8 @@ def paginate(request, queryset, per_page: int = 50):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-@login_required
 def home(request):
+    """Public landing page: the county map and reference figures; scoped counts once signed in."""
     counties = Region.objects.filter(level=Region.Level.COUNTY, province__code="370000")
     population = sum(((r.profile.get("facts") or {}).get("resident_population") or {}).get("value", 0)
                      for r in counties.only("profile"))
@@ -30,7 +30,6 @@ def home(request):
     return render(request, "core/home.html", {"stats": stats})
 
 
-@login_required
 @require_GET
 def county_stats(request):
     """Figures per county for the home map; organisation counts respect the user's scope."""

@@ -47,3 +47,20 @@ def _subtree(region):
     if region.level == Region.Level.CITY:
         return Region.objects.filter(city=region)
     return Region.objects.filter(pk=region.pk)
+
+
+def boundaries_geojson(request):
+    """Public: county boundaries of a province as GeoJSON for the maps (reference data, no scoping)."""
+    from django.http import JsonResponse
+
+    from .models import RegionBoundary
+
+    province = (request.GET.get("province") or "37")[:2]
+    level = request.GET.get("level") or Region.Level.COUNTY
+    boundaries = (RegionBoundary.objects.filter(region__province__code=f"{province}0000", region__level=level)
+                  .select_related("region").order_by("region__code"))
+    features = [{"type": "Feature", "properties": {"code": b.region.code, "name": b.region.name},
+                 "geometry": b.geometry} for b in boundaries]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

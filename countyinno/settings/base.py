@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent  # the countyinno package
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("COUNTYINNO_VAR_DIR", PROJECT_DIR / "var"))
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEFAULT_SECRET_KEY = "countyinno-insecure-development-key-do-not-use-in-production"
 
@@ -65,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "countyinno.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,6 +124,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -163,6 +165,8 @@ SPECTACULAR_SETTINGS = {
 JOB_BACKEND = os.environ.get("JOB_BACKEND", "thread")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+JOB_QUEUE = os.environ.get("JOB_QUEUE", "countyinno")
+CELERY_TASK_DEFAULT_QUEUE = JOB_QUEUE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
