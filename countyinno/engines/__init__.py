@@ -1,0 +1,1 @@
+"""Pure-Python computational cores. Nothing under engines/ may import Django."""
