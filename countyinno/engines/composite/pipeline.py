@@ -24,8 +24,7 @@ DEFAULT_CONFIG: dict = {
     "screen": {"enabled": True, "unit_min_availability": None, "indicator_min_availability": None,
                "keep_units": []},
     "treat": {"enabled": True, "winsorise_max": 5, "skew_threshold": 2.0, "kurtosis_threshold": 3.5,
-              "fallback": "log_ct", "boxcox_lambda": 0.5, "combine": False, "skip": [],
-              "winsorise_count": "cumulative"},
+              "fallback": "log_ct", "boxcox_lambda": 0.5, "combine": False, "skip": []},
     "normalise": {"enabled": True, "method": "minmax", "range": [0, 100], "mean": 0, "sd": 1,
                   "across_years": False, "base_year": None, "goalposts": {}},
     "weights": {"method": "metadata", "overrides": {}, "ahp": {}, "noise": 0.0},
@@ -314,8 +313,7 @@ class Pipeline:
                 column, info = steps.treat_column(
                     X[t][keep, j], winsorise_max=int(cfg["winsorise_max"]), skew_threshold=cfg["skew_threshold"],
                     kurtosis_threshold=cfg["kurtosis_threshold"], fallback=cfg["fallback"],
-                    boxcox_lambda=cfg.get("boxcox_lambda", 0.5), combine=cfg["combine"],
-                    winsorise_count=cfg.get("winsorise_count", "cumulative"))
+                    boxcox_lambda=cfg.get("boxcox_lambda", 0.5), combine=cfg["combine"])
                 block = X[t]
                 block[keep, j] = column
                 rows.append({"Time": year, "iCode": code, "skew": info["skew"], "kurtosis": info["kurtosis"],

@@ -119,14 +119,11 @@ def passes_skew_kurt(x, skew_threshold: float, kurtosis_threshold: float) -> boo
     return abs(skewness(x)) < skew_threshold or kurtosis(x) < kurtosis_threshold
 
 
-def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_threshold: float,
-              count: str = "cumulative"):
+def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_threshold: float):
     """Reassign the most extreme value to the next one, on the side the skew points to, until the skew /
     kurtosis rule passes or `max_points` points have been changed (ties count as several points).
 
-    count="cumulative" (default) limits the total number of changed points. count="coinr" reproduces
-    COINr 1.x, which compares only the last step's points with winmax, so in practice it keeps going
-    until the rule passes; use it only to reproduce COINr's published results."""
+    Winsorised points tie with the next value, so a point moved twice counts once."""
     x = x.copy()
     high: set[int] = set()
     low: set[int] = set()
@@ -144,9 +141,7 @@ def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_th
             target_set = low
         if rest.size == 0:
             break
-        if count == "cumulative" and len(high) + len(low) + at.size > max_points:
-            break
-        if count == "coinr" and at.size > max_points:
+        if len(high | low | set(at.tolist())) > max_points:
             break
         x[at] = rest.max() if target_set is high else rest.min()
         target_set.update(at.tolist())
@@ -186,13 +181,13 @@ TRANSFORMS = {"log_ct": log_ct, "log_ct_orig": log_ct_orig, "log_gii": log_gii}
 
 def treat_column(x: np.ndarray, *, winsorise_max: int = 5, skew_threshold: float = 2.0,
                  kurtosis_threshold: float = 3.5, fallback: str | None = "log_ct", boxcox_lambda: float = 0.5,
-                 combine: bool = False, winsorise_count: str = "cumulative") -> tuple[np.ndarray, dict]:
+                 combine: bool = False) -> tuple[np.ndarray, dict]:
     """Skew / kurtosis check → winsorise → (if still failing) transform the original (or winsorised) data."""
     info = {"skew": skewness(x), "kurtosis": kurtosis(x), "winsorised": 0, "transform": "", "passes": True,
             "high": [], "low": []}
     if np.count_nonzero(~np.isnan(x)) < 4 or passes_skew_kurt(x, skew_threshold, kurtosis_threshold):
         return x, info
-    treated, high, low = winsorise(x, winsorise_max, skew_threshold, kurtosis_threshold, winsorise_count)
+    treated, high, low = winsorise(x, winsorise_max, skew_threshold, kurtosis_threshold)
     info.update(winsorised=len(high) + len(low), high=high, low=low)
     if passes_skew_kurt(treated, skew_threshold, kurtosis_threshold) or not fallback or fallback == "none":
         info["passes"] = passes_skew_kurt(treated, skew_threshold, kurtosis_threshold)
