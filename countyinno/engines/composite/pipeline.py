@@ -117,13 +117,12 @@ class PipelineResult:
         ranks = self.ranks()
         table[f"{root}_rank"] = np.concatenate([ranks[t][self.present[t]] for t in range(len(self.years))])
         cfg = self.config["results"]
-        data = self.framework.data.set_index(["Time", "uCode"])
+        data = self.framework.data
         for group in cfg.get("group_columns") or []:
             if group not in data.columns:
                 raise CompositeError.single("config", None, "results.group_columns", f"没有分组列 {group}",
                                             f"no group column {group}")
-            labels = [data.at[(t, u), group] for t, u in zip(table["Time"], table["uCode"])]
-            table[group] = labels
+            table = table.merge(data[["Time", "uCode", group]], on=["Time", "uCode"], how="left")
             table[f"{root}_rank_in_{group}"] = table.groupby(["Time", group])[root].rank(method="min", ascending=False)
         table["performance_group"] = self._performance_groups(table, root)
         if len(self.years) > 1:
@@ -198,6 +197,15 @@ class Pipeline:
         present[t_index, u_index] = True
         return cube, present, years, units
 
+    @staticmethod
+    def cube_labels(framework: Framework, column: str, years, units):
+        """A text column (e.g. a group) as a years × units array of labels ("" where absent)."""
+        data = framework.data
+        labels = np.full((len(years), len(units)), "", dtype=object)
+        labels[pd.Index(years).get_indexer(data["Time"]), pd.Index(units).get_indexer(data["uCode"])] = \
+            data[column].astype(str).to_numpy()
+        return labels, None, years, units
+
     def run(self, framework: Framework, progress: Callable[[float, str], None] | None = None,
             cache: dict | None = None) -> PipelineResult:
         cfg = self.config
@@ -268,11 +276,11 @@ class Pipeline:
             if not group or group not in framework.data.columns:
                 raise CompositeError.single("config", None, "impute.group", f"分组列 {group!r} 不存在",
                                             f"group column {group!r} not found in iData")
-            lookup = framework.data.set_index(["Time", "uCode"])[group]
-            groups_cube = [[lookup.get((year, u), "") for u in units] for year in years]
+            labels, _, _, _ = self.cube_labels(framework, group, years, units)
+            groups_cube = labels
         for t in range(len(years)):
             keep = present[t]
-            groups = np.asarray(groups_cube[t], dtype=object)[keep] if groups_cube is not None else None
+            groups = groups_cube[t][keep] if groups_cube is not None else None
             X[t][keep] = steps.impute(X[t][keep], method, groups)
         return X
 
@@ -307,8 +315,13 @@ class Pipeline:
         X = X.copy()
         for t, year in enumerate(years):
             keep = present[t]
+            skews, kurts = steps.skew_kurt_columns(X[t][keep])
             for j, code in enumerate(indicators):
                 if code in skip:
+                    continue
+                if abs(skews[j]) < cfg["skew_threshold"] or kurts[j] < cfg["kurtosis_threshold"] or np.isnan(kurts[j]):
+                    rows.append({"Time": year, "iCode": code, "skew": skews[j], "kurtosis": kurts[j],
+                                 "winsorised": 0, "transform": "", "passes_after": True})
                     continue
                 column, info = steps.treat_column(
                     X[t][keep, j], winsorise_max=int(cfg["winsorise_max"]), skew_threshold=cfg["skew_threshold"],

@@ -86,65 +86,82 @@ def availability(X: np.ndarray, axis: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- treat
-def skewness(x: np.ndarray) -> float:
-    """Sample skewness, type 2 (as Excel SKEW and COINr)."""
+def skew_kurt(x: np.ndarray) -> tuple[float, float]:
+    """Sample skewness and excess kurtosis, type 2 (as Excel SKEW / KURT, e1071 type 2 and COINr),
+    ignoring NaN; NaN when there are too few points (3 for skew, 4 for kurtosis)."""
     x = x[~np.isnan(x)]
     n = x.size
     if n < 3:
-        return np.nan
+        return np.nan, np.nan
     d = x - x.mean()
-    m2 = np.sum(d * d)
+    d2 = d * d
+    m2 = d2.sum()
     if m2 == 0:
-        return 0.0
-    y = np.sqrt(n) * np.sum(d ** 3) / m2 ** 1.5
-    return float(y * np.sqrt(n * (n - 1)) / (n - 2))
+        return 0.0, 0.0
+    skew = np.sqrt(n) * (d2 * d).sum() / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    if n < 4:
+        return float(skew), np.nan
+    r = n * (d2 * d2).sum() / m2 ** 2
+    return float(skew), float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def skew_kurt_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """skew_kurt for every column at once (same definitions)."""
+    n = np.sum(~np.isnan(X), axis=0).astype(float)
+    with np.errstate(all="ignore"), _quiet():
+        d = X - np.nanmean(X, axis=0)
+        d2 = d * d
+        m2 = np.nansum(d2, axis=0)
+        skew = np.sqrt(n) * np.nansum(d2 * d, axis=0) / m2 ** 1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        r = n * np.nansum(d2 * d2, axis=0) / m2 ** 2
+        kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    skew = np.where(m2 == 0, 0.0, np.where(n < 3, np.nan, skew))
+    kurt = np.where(m2 == 0, 0.0, np.where(n < 4, np.nan, kurt))
+    return skew, kurt
+
+
+def skewness(x: np.ndarray) -> float:
+    return skew_kurt(x)[0]
 
 
 def kurtosis(x: np.ndarray) -> float:
-    """Sample excess kurtosis, type 2 (as Excel KURT and COINr)."""
-    x = x[~np.isnan(x)]
-    n = x.size
-    if n < 4:
-        return np.nan
-    d = x - x.mean()
-    m2 = np.sum(d * d)
-    if m2 == 0:
-        return 0.0
-    r = n * np.sum(d ** 4) / m2 ** 2
-    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+    return skew_kurt(x)[1]
+
+
+def _passes(skew: float, kurt: float, skew_threshold: float, kurtosis_threshold: float) -> bool:
+    return abs(skew) < skew_threshold or kurt < kurtosis_threshold
 
 
 def passes_skew_kurt(x, skew_threshold: float, kurtosis_threshold: float) -> bool:
     """Pass when |skew| < threshold OR kurtosis < threshold (the JRC / COINr rule)."""
-    return abs(skewness(x)) < skew_threshold or kurtosis(x) < kurtosis_threshold
+    return _passes(*skew_kurt(x), skew_threshold, kurtosis_threshold)
 
 
 def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_threshold: float):
     """Reassign the most extreme value to the next one, on the side the skew points to, until the skew /
     kurtosis rule passes or `max_points` points have been changed (ties count as several points).
-
     Winsorised points tie with the next value, so a point moved twice counts once."""
     x = x.copy()
     high: set[int] = set()
     low: set[int] = set()
-    while not passes_skew_kurt(x, skew_threshold, kurtosis_threshold):
-        finite = ~np.isnan(x)
-        if skewness(x) >= 0:
+    skew, kurt = skew_kurt(x)
+    finite = ~np.isnan(x)
+    while not _passes(skew, kurt, skew_threshold, kurtosis_threshold):
+        if skew >= 0:
             extreme = np.nanmax(x)
-            at = np.flatnonzero(finite & (x == extreme))
-            rest = x[finite & (x != extreme)]
             target_set = high
         else:
             extreme = np.nanmin(x)
-            at = np.flatnonzero(finite & (x == extreme))
-            rest = x[finite & (x != extreme)]
             target_set = low
+        at = np.flatnonzero(finite & (x == extreme))
+        rest = x[finite & (x != extreme)]
         if rest.size == 0:
             break
         if len(high | low | set(at.tolist())) > max_points:
             break
         x[at] = rest.max() if target_set is high else rest.min()
         target_set.update(at.tolist())
+        skew, kurt = skew_kurt(x)
     return x, sorted(high), sorted(low)
 
 
@@ -183,9 +200,10 @@ def treat_column(x: np.ndarray, *, winsorise_max: int = 5, skew_threshold: float
                  kurtosis_threshold: float = 3.5, fallback: str | None = "log_ct", boxcox_lambda: float = 0.5,
                  combine: bool = False) -> tuple[np.ndarray, dict]:
     """Skew / kurtosis check → winsorise → (if still failing) transform the original (or winsorised) data."""
-    info = {"skew": skewness(x), "kurtosis": kurtosis(x), "winsorised": 0, "transform": "", "passes": True,
+    skew, kurt = skew_kurt(x)
+    info = {"skew": skew, "kurtosis": kurt, "winsorised": 0, "transform": "", "passes": True,
             "high": [], "low": []}
-    if np.count_nonzero(~np.isnan(x)) < 4 or passes_skew_kurt(x, skew_threshold, kurtosis_threshold):
+    if np.count_nonzero(~np.isnan(x)) < 4 or _passes(skew, kurt, skew_threshold, kurtosis_threshold):
         return x, info
     treated, high, low = winsorise(x, winsorise_max, skew_threshold, kurtosis_threshold)
     info.update(winsorised=len(high) + len(low), high=high, low=low)
