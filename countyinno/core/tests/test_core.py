@@ -109,3 +109,15 @@ def test_demo_is_deterministic_and_idempotent(shandong):
     for username in ("province-37", "city-370100", "county-370102", "county-371681", "enterprise-370102"):
         assert User.objects.filter(username=username).exists(), username
     assert User.objects.get(username="county-370102").check_password("CountyInno@2026")
+
+
+def test_province_admin_can_use_the_admin_site_within_scope(shandong, client):
+    from countyinno.core.demo import build_demo
+
+    build_demo(seed=3, scale=0.1, log=lambda *_: None)
+    from countyinno.accounts.models import User
+
+    client.force_login(User.objects.get(username="province-37"))
+    assert client.get("/admin/accounts/organisation/").status_code == 200
+    client.force_login(User.objects.get(username="county-370102"))
+    assert client.get("/admin/").status_code == 302  # not staff: sent to the admin log-in
