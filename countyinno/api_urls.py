@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 from countyinno.accounts.api.views import OrganisationViewSet, UserViewSet
 from countyinno.core.api.base import ObtainTokenView
 from countyinno.core.api.views import AuditLogViewSet, JobViewSet
+from countyinno.monitoring.api.views import (CampaignViewSet, FrameworkViewSet, ResultViewSet, RunViewSet,
+                                             SubmissionViewSet)
 from countyinno.regions.api.views import RegionViewSet
 
 router = DefaultRouter()
@@ -14,6 +16,11 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("users", UserViewSet, basename="user")
 router.register("audit", AuditLogViewSet, basename="audit")
 router.register("jobs", JobViewSet, basename="job")
+router.register("monitoring/frameworks", FrameworkViewSet, basename="monitoring-framework")
+router.register("monitoring/campaigns", CampaignViewSet, basename="monitoring-campaign")
+router.register("monitoring/submissions", SubmissionViewSet, basename="monitoring-submission")
+router.register("monitoring/runs", RunViewSet, basename="monitoring-run")
+router.register("monitoring/results", ResultViewSet, basename="monitoring-result")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

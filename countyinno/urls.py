@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("countyinno.core.urls")),
     path("regions/", include("countyinno.regions.urls")),
     path("accounts/", include("countyinno.accounts.urls")),
+    path("monitoring/", include("countyinno.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

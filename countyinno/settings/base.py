@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "countyinno.core",
     "countyinno.regions",
     "countyinno.accounts",
+    "countyinno.monitoring",
 ]
 
 MIDDLEWARE = [

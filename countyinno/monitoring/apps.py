@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "countyinno.monitoring"
+    label = "monitoring"
+    verbose_name = "创新监测 Innovation monitoring"

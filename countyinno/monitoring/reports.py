@@ -1,0 +1,126 @@
+"""The annual monitoring report: HTML and PDF (WeasyPrint, Chinese fonts embedded), with an SVG map
+and charts drawn here so the report needs no browser or JavaScript."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from countyinno.core import jobs
+
+PALETTE = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+
+
+def svg_choropleth(boundaries: list[tuple[str, dict]], values: dict[str, float], width: int = 640,
+                   height: int = 420) -> str:
+    """A county map as SVG: equirectangular projection scaled by cos(latitude), quantile colours."""
+    rings = []
+    for code, geometry in boundaries:
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for polygon in polygons:
+            rings.append((code, polygon[0]))
+    if not rings:
+        return ""
+    lons = [p[0] for _, ring in rings for p in ring]
+    lats = [p[1] for _, ring in rings for p in ring]
+    k = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x, span_y = (max(lons) - min(lons)) * k, max(lats) - min(lats)
+    scale = min((width - 20) / span_x, (height - 20) / span_y)
+    present = sorted(v for v in values.values() if v is not None)
+    cuts = [present[int(len(present) * q / len(PALETTE))] for q in range(1, len(PALETTE))] if present else []
+
+    def colour(value):
+        if value is None:
+            return "#eeeeee"
+        return PALETTE[sum(1 for c in cuts if value >= c)]
+
+    paths = []
+    for code, ring in rings:
+        points = " ".join(f"{10 + (x - min(lons)) * k * scale:.1f},{10 + (max(lats) - y) * scale:.1f}" for x, y in ring)
+        paths.append(f'<polygon points="{points}" fill="{colour(values.get(code))}" stroke="#ffffff" stroke-width="0.4"/>')
+    legend = "".join(f'<rect x="{12 + i * 26}" y="{height - 18}" width="24" height="10" fill="{c}"/>'
+                     for i, c in enumerate(PALETTE))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{"".join(paths)}{legend}'
+            f'<text x="{12 + len(PALETTE) * 26 + 6}" y="{height - 9}" font-size="10">低 → 高 low → high</text></svg>')
+
+
+def svg_bars(items: list[tuple[str, float]], width: int = 640, bar: int = 14) -> str:
+    if not items:
+        return ""
+    top = max(v for _, v in items) or 1
+    height = len(items) * (bar + 4) + 10
+    rows = []
+    for i, (label, value) in enumerate(items):
+        y = 5 + i * (bar + 4)
+        w = (width - 170) * value / top
+        rows.append(f'<text x="0" y="{y + bar - 3}" font-size="10">{label}</text>'
+                    f'<rect x="110" y="{y}" width="{w:.1f}" height="{bar}" fill="#3182bd"/>'
+                    f'<text x="{114 + w:.1f}" y="{y + bar - 3}" font-size="10">{value:.1f}</text>')
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">{"".join(rows)}</svg>'
+
+
+def report_context(run, user) -> dict:
+    """Everything the report shows, through the user's scope."""
+    from countyinno.regions.models import RegionBoundary
+
+    from .models import IndexResult
+    from .views import city_summaries
+
+    results = list(IndexResult.objects.restrict(user).filter(run=run, year=run.campaign.year)
+                   .select_related("region", "region__city").order_by("rank"))
+    framework = run.campaign.framework
+    dimensions = list(framework.nodes.filter(kind="dimension").order_by("order"))
+    boundaries = [(b.region.code, b.geometry) for b in RegionBoundary.objects.filter(
+        region__province=run.campaign.province, region__level="county").select_related("region")]
+    values = {r.region.code: r.index for r in results}
+    return {"run": run, "campaign": run.campaign, "results": results, "dimensions": dimensions,
+            "map_svg": svg_choropleth(boundaries, values),
+            "bars_svg": svg_bars([(r.region.name, r.index or 0) for r in results[:20]]),
+            "cities": city_summaries(results), "generated_at": timezone.now(), "user": user,
+            "group_counts": _counts(r.performance_group for r in results)}
+
+
+def _counts(items):
+    counts = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return sorted(counts.items())
+
+
+def render_html(run, user) -> str:
+    return render_to_string("monitoring/report.html", report_context(run, user))
+
+
+def render_pdf(run, user) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_html(run, user), base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def report_path(run, user) -> Path:
+    scope = user.region.code if getattr(user, "region", None) else f"u{user.pk}"
+    return Path(settings.MEDIA_ROOT) / "reports" / f"monitoring-{run.campaign.year}-run{run.pk}-{scope}.pdf"
+
+
+@jobs.register("monitoring.report")
+def render_report_job(job, run_id: int, user_id: int):
+    from django.contrib.auth import get_user_model
+
+    from .models import IndexRun
+
+    run = IndexRun.objects.select_related("campaign").get(pk=run_id)
+    user = get_user_model().objects.get(pk=user_id)
+    job.progress(0.1, "汇总数据 gathering results")
+    pdf = render_pdf(run, user)
+    path = report_path(run, user)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf)
+    job.progress(1.0, "完成 done")
+    from django.urls import reverse
+
+    return {"download_url": reverse("monitoring:run-report-pdf", args=[run.pk]), "bytes": len(pdf)}

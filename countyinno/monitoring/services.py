@@ -1,0 +1,350 @@
+"""Every write in the monitoring app: frameworks, campaigns, submissions and their workflow."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from countyinno.accounts.models import Role
+from countyinno.core.audit import acting_as, record_state_change
+from countyinno.core.errors import ImportFailed, RowError, bilingual
+from countyinno.core.scoping import CHANGE, can
+from countyinno.regions.models import Region
+
+from .models import (CountySubmission, FrameworkNode, IndicatorFramework, ReviewComment, SubmissionValue,
+                     SurveyCampaign)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+NODE_FIELDS = ["code", "kind", "parent_code", "name", "name_en", "direction", "weight", "unit", "min_value",
+               "max_value", "jump_threshold", "platform_source"]
+
+
+def _require_role(actor, *roles):
+    if actor is None or actor.is_superuser:
+        return
+    if actor.role not in roles:
+        raise PermissionDenied(bilingual("当前角色无权执行该操作", "your role may not do this"))
+
+
+# ------------------------------------------------------------------ frameworks
+def validate_nodes(rows: list[dict], sheet: str | None = None) -> list[RowError]:
+    """Check a framework's rows: kinds, codes, parents, numbers, exactly one index."""
+    errors: list[RowError] = []
+    codes = {}
+    for line, row in enumerate(rows, start=2):
+        code = str(row.get("code") or "").strip()
+        if not code:
+            errors.append(RowError(line, "code", bilingual("代码为空", "empty code"), sheet))
+        elif code in codes:
+            errors.append(RowError(line, "code", bilingual(f"代码 {code} 重复", f"duplicate code {code}"), sheet))
+        codes[code] = row
+        if row.get("kind") not in FrameworkNode.Kind.values:
+            errors.append(RowError(line, "kind", bilingual(f"类型应为 {FrameworkNode.Kind.values}",
+                                                           f"kind must be one of {FrameworkNode.Kind.values}"), sheet))
+        for field in ("weight", "min_value", "max_value", "jump_threshold", "direction"):
+            value = row.get(field)
+            if value in (None, ""):
+                continue
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                errors.append(RowError(line, field, bilingual(f"应为数字：{value!r}", f"not a number: {value!r}"), sheet))
+        if str(row.get("direction") or "1").strip() not in ("1", "-1", "1.0", "-1.0"):
+            errors.append(RowError(line, "direction", bilingual("方向应为 1 或 -1", "direction must be 1 or -1"), sheet))
+    for line, row in enumerate(rows, start=2):
+        parent = str(row.get("parent_code") or "").strip()
+        if parent and parent not in codes:
+            errors.append(RowError(line, "parent_code", bilingual(f"上级 {parent} 不存在", f"unknown parent {parent}"), sheet))
+        if row.get("kind") == "index" and parent:
+            errors.append(RowError(line, "parent_code", bilingual("总指数不应有上级", "the index has no parent"), sheet))
+    if sum(1 for r in rows if r.get("kind") == "index") != 1:
+        errors.append(RowError(None, "kind", bilingual("须恰有一个总指数", "exactly one index row is needed"), sheet))
+    return errors
+
+
+def _clean_node(row: dict) -> dict:
+    def number(key, default=None):
+        value = row.get(key)
+        return default if value in (None, "") else float(value)
+
+    return {"code": str(row["code"]).strip(), "kind": row["kind"], "parent_code": str(row.get("parent_code") or "").strip(),
+            "name": str(row.get("name") or row["code"]).strip(), "name_en": str(row.get("name_en") or "").strip(),
+            "direction": int(float(row.get("direction") or 1)), "weight": number("weight", 1.0),
+            "unit": str(row.get("unit") or "").strip(), "min_value": number("min_value"),
+            "max_value": number("max_value"), "jump_threshold": number("jump_threshold", 0.5),
+            "platform_source": str(row.get("platform_source") or "").strip()}
+
+
+@transaction.atomic
+def create_framework(*, actor, code: str, name: str, rows: list[dict], description: str = "",
+                     based_on: IndicatorFramework | None = None) -> IndicatorFramework:
+    _require_role(actor, Role.PROVINCE_ADMIN)
+    errors = validate_nodes(rows)
+    if errors:
+        raise ImportFailed(errors)
+    version = (IndicatorFramework.objects.filter(code=code).order_by("-version").values_list("version", flat=True)
+               .first() or 0) + 1
+    with acting_as(actor):
+        framework = IndicatorFramework.objects.create(code=code, version=version, name=name,
+                                                      description=description, based_on=based_on)
+        for order, row in enumerate(rows):
+            FrameworkNode.objects.create(framework=framework, order=order, **_clean_node(row))
+    return framework
+
+
+def default_framework_rows() -> list[dict]:
+    with open(DATA_DIR / "county_innovation_framework.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def update_node(*, actor, node: FrameworkNode, **changes) -> FrameworkNode:
+    _require_role(actor, Role.PROVINCE_ADMIN)
+    if node.framework.is_frozen:
+        raise ValidationError(bilingual("已发布的指标体系不能修改，请另建新版本",
+                                        "a published framework is frozen; create a new version"))
+    allowed = {"name", "name_en", "direction", "weight", "unit", "min_value", "max_value", "jump_threshold",
+               "required", "platform_source"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(bilingual(f"不可修改的字段 {sorted(unknown)}", f"fields not editable: {sorted(unknown)}"))
+    for key, value in changes.items():
+        setattr(node, key, value)
+    if node.direction not in (1, -1):
+        raise ValidationError({"direction": bilingual("方向应为 1 或 -1", "direction must be 1 or -1")})
+    if node.weight is None or node.weight < 0:
+        raise ValidationError({"weight": bilingual("权重不能为负", "weight must not be negative")})
+    node.full_clean()
+    with acting_as(actor):
+        node.save()
+    return node
+
+
+@transaction.atomic
+def publish_framework(*, actor, framework: IndicatorFramework) -> IndicatorFramework:
+    _require_role(actor, Role.PROVINCE_ADMIN)
+    if framework.is_frozen:
+        return framework
+    rows = [{f: getattr(n, f) for f in NODE_FIELDS} for n in framework.nodes.all()]
+    errors = validate_nodes(rows)
+    if errors:
+        raise ImportFailed(errors)
+    framework.status = IndicatorFramework.Status.PUBLISHED
+    framework.published_at = timezone.now()
+    with acting_as(actor):
+        framework.save()
+        record_state_change(framework, "draft", "published", actor=actor)
+    return framework
+
+
+def copy_framework(*, actor, framework: IndicatorFramework) -> IndicatorFramework:
+    """A new draft version to edit, starting from an existing one."""
+    rows = [{f: getattr(n, f) for f in NODE_FIELDS} for n in framework.nodes.order_by("order")]
+    return create_framework(actor=actor, code=framework.code, name=framework.name, rows=rows,
+                            description=framework.description, based_on=framework)
+
+
+# ------------------------------------------------------------------ campaigns
+@transaction.atomic
+def open_campaign(*, actor, year: int, framework: IndicatorFramework, deadline: datetime.date,
+                  title: str = "", province: Region | None = None, pipeline_config: dict | None = None) -> SurveyCampaign:
+    _require_role(actor, Role.PROVINCE_ADMIN)
+    if not framework.is_frozen:
+        raise ValidationError({"framework": bilingual("只能使用已发布的指标体系", "use a published framework")})
+    province = province or (actor.region if actor is not None and actor.region else Region.objects.get(code="370000"))
+    if SurveyCampaign.objects.filter(province=province, year=year, framework=framework).exists():
+        raise ValidationError({"year": bilingual(f"{year} 年调查已存在", f"a {year} campaign already exists")})
+    with acting_as(actor):
+        campaign = SurveyCampaign.objects.create(
+            year=year, framework=framework, deadline=deadline, province=province,
+            title=title or f"{year}年度县域创新调查", pipeline_config=pipeline_config or {})
+        counties = Region.objects.filter(province=province, level=Region.Level.COUNTY)
+        CountySubmission.objects.bulk_create([CountySubmission(campaign=campaign, region=c) for c in counties])
+        prefill_platform_values(campaign)
+    return campaign
+
+
+def close_campaign(*, actor, campaign: SurveyCampaign) -> SurveyCampaign:
+    _require_role(actor, Role.PROVINCE_ADMIN)
+    with acting_as(actor):
+        campaign.status = SurveyCampaign.Status.CLOSED
+        campaign.save(update_fields=["status", "updated_at"])
+    return campaign
+
+
+# Platform data providers: "module.key" -> function(region, year) -> value or None.
+PLATFORM_PROVIDERS: dict[str, callable] = {}
+
+
+def platform_provider(key: str):
+    def decorator(func):
+        PLATFORM_PROVIDERS[key] = func
+        return func
+
+    return decorator
+
+
+def prefill_platform_values(campaign: SurveyCampaign) -> int:
+    """Fill indicators the platform already knows (contracts, 高企, 科技特派员 …), marked as platform data."""
+    nodes = [n for n in campaign.framework.indicators() if n.platform_source in PLATFORM_PROVIDERS]
+    created = 0
+    for submission in campaign.submissions.select_related("region"):
+        for node in nodes:
+            value = PLATFORM_PROVIDERS[node.platform_source](submission.region, campaign.year)
+            if value is None:
+                continue
+            SubmissionValue.objects.update_or_create(submission=submission, node=node, defaults={
+                "value": value, "source": SubmissionValue.Source.PLATFORM})
+            created += 1
+    return created
+
+
+# ------------------------------------------------------------------ submissions
+def previous_values(submission: CountySubmission) -> dict[str, float]:
+    """The county's approved values of the latest earlier campaign, by indicator code."""
+    earlier = (CountySubmission.objects.filter(region=submission.region, campaign__year__lt=submission.campaign.year,
+                                               status=CountySubmission.Status.APPROVED)
+               .order_by("-campaign__year").first())
+    if earlier is None:
+        return {}
+    return {code: value for code, value in earlier.values.values_list("node__code", "value") if value is not None}
+
+
+def check_values(submission: CountySubmission, values: dict[str, object], explanations: dict[str, str],
+                 *, final: bool = False, sheet: str | None = None, rows: dict[str, int] | None = None) -> tuple[dict, list[RowError]]:
+    """Validate raw inputs per indicator; returns cleaned floats and every problem (nothing saved)."""
+    rows = rows or {}
+    nodes = {n.code: n for n in submission.campaign.framework.indicators()}
+    previous = previous_values(submission)
+    cleaned, errors = {}, []
+    for code in values:
+        if code not in nodes:
+            errors.append(RowError(rows.get(code), code, bilingual(f"未知指标代码 {code}", f"unknown indicator code {code}"), sheet))
+    for code, node in nodes.items():
+        raw = values.get(code)
+        where = rows.get(code)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            cleaned[code] = None
+            continue
+        try:
+            number = float(str(raw).replace(",", "").strip()) if not isinstance(raw, (int, float)) else float(raw)
+        except ValueError:
+            errors.append(RowError(where, code, bilingual(f"{node.name}：应为数字，收到 {raw!r}",
+                                                          f"{node.code}: expected a number, got {raw!r}"), sheet))
+            continue
+        if number != number or number in (float("inf"), float("-inf")):
+            errors.append(RowError(where, code, bilingual(f"{node.name}：数值无效", f"{node.code}: invalid number"), sheet))
+            continue
+        if node.min_value is not None and number < node.min_value or node.max_value is not None and number > node.max_value:
+            errors.append(RowError(where, code, bilingual(
+                f"{node.name}：{number:g} 超出有效范围 [{node.min_value:g}, {node.max_value:g}] {node.unit}",
+                f"{node.code}: {number:g} is outside the valid range [{node.min_value:g}, {node.max_value:g}]"), sheet))
+            continue
+        last = previous.get(code)
+        if last not in (None, 0) and abs(number - last) / abs(last) > node.jump_threshold \
+                and not (explanations.get(code) or "").strip():
+            errors.append(RowError(where, code, bilingual(
+                f"{node.name}：较上年（{last:g}）变动 {abs(number - last) / abs(last):.0%}，超过 {node.jump_threshold:.0%}，请填写说明",
+                f"{node.code}: changed {abs(number - last) / abs(last):.0%} from last year ({last:g}), more than "
+                f"{node.jump_threshold:.0%}; an explanation is required"), sheet))
+            continue
+        cleaned[code] = number
+    if final:
+        for code, node in nodes.items():
+            if node.required and cleaned.get(code) is None and not any(e.field == code for e in errors):
+                errors.append(RowError(rows.get(code), code, bilingual(f"{node.name}：必填", f"{node.code}: required"), sheet))
+    return cleaned, errors
+
+
+class EditConflict(ValidationError):
+    pass
+
+
+@transaction.atomic
+def save_values(*, actor, submission: CountySubmission, values: dict[str, object], explanations: dict[str, str] | None = None,
+                expected_revision: int | None = None, source: str = SubmissionValue.Source.FORM,
+                sheet: str | None = None, rows: dict[str, int] | None = None) -> CountySubmission:
+    """Save a county's values all-or-nothing; a stale revision is refused so two officials never
+    overwrite each other."""
+    if actor is not None and not can(actor, CHANGE, submission):
+        raise PermissionDenied(bilingual("无权修改该填报", "you may not edit this submission"))
+    _require_role(actor, Role.COUNTY_ADMIN, Role.PROVINCE_ADMIN)
+    locked = CountySubmission.objects.select_for_update().get(pk=submission.pk)
+    if not locked.is_editable:
+        raise ValidationError(bilingual(f"当前状态（{locked.get_status_display()}）不可修改",
+                                        f"not editable in status {locked.status}"))
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise EditConflict(bilingual("该填报已被他人修改，请刷新后重新填写",
+                                     "someone else changed this submission since you opened it; reload and retry"))
+    explanations = explanations or {}
+    cleaned, errors = check_values(locked, values, explanations, sheet=sheet, rows=rows)
+    if errors:
+        raise ImportFailed(errors)
+    nodes = {n.code: n for n in locked.campaign.framework.indicators()}
+    existing = {v.node.code: v for v in locked.values.select_related("node")}
+    with acting_as(actor):
+        for code, value in cleaned.items():
+            if code not in values:
+                continue
+            current = existing.get(code)
+            explanation = (explanations.get(code) or "").strip()
+            if current is None:
+                SubmissionValue.objects.create(submission=locked, node=nodes[code], value=value, source=source,
+                                               explanation=explanation)
+            elif current.value != value or current.explanation != explanation:
+                current.value, current.source, current.explanation = value, source, explanation
+                current.save()
+        CountySubmission.objects.filter(pk=locked.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+    locked.refresh_from_db()
+    return locked
+
+
+TRANSITIONS = {
+    # action: (allowed from, to, role)
+    "submit": ({CountySubmission.Status.DRAFT, CountySubmission.Status.RETURNED}, CountySubmission.Status.SUBMITTED,
+               Role.COUNTY_ADMIN),
+    "city_approve": ({CountySubmission.Status.SUBMITTED}, CountySubmission.Status.CITY_APPROVED, Role.CITY_ADMIN),
+    "city_return": ({CountySubmission.Status.SUBMITTED}, CountySubmission.Status.RETURNED, Role.CITY_ADMIN),
+    "province_approve": ({CountySubmission.Status.CITY_APPROVED}, CountySubmission.Status.APPROVED, Role.PROVINCE_ADMIN),
+    "province_return": ({CountySubmission.Status.CITY_APPROVED, CountySubmission.Status.APPROVED},
+                        CountySubmission.Status.RETURNED, Role.PROVINCE_ADMIN),
+}
+
+
+@transaction.atomic
+def transition(*, actor, submission: CountySubmission, action: str, comment: str = "") -> CountySubmission:
+    """Move a submission through submit → city review → province approval (or back for correction)."""
+    if action not in TRANSITIONS:
+        raise ValidationError(bilingual(f"未知操作 {action}", f"unknown action {action}"))
+    allowed_from, target, role = TRANSITIONS[action]
+    if actor is not None and not actor.is_superuser:
+        if actor.role != role or not can(actor, CHANGE, submission):
+            raise PermissionDenied(bilingual("无权执行该审核操作", "you may not take this review step"))
+    locked = CountySubmission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status not in allowed_from:
+        raise ValidationError(bilingual(f"当前状态（{locked.get_status_display()}）不能执行该操作",
+                                        f"cannot {action} a submission in status {locked.status}"))
+    if action.endswith("return") and not comment.strip():
+        raise ValidationError({"comment": bilingual("退回须填写意见", "a return needs a comment")})
+    if action == "submit":
+        values = dict(locked.values.values_list("node__code", "value"))
+        explanations = dict(locked.values.values_list("node__code", "explanation"))
+        _, errors = check_values(locked, values, explanations, final=True)
+        if errors:
+            raise ImportFailed(errors)
+        locked.submitted_at = timezone.now()
+    if target == CountySubmission.Status.APPROVED:
+        locked.approved_at = timezone.now()
+    before = locked.status
+    locked.status = target
+    with acting_as(actor):
+        locked.save()
+        ReviewComment.objects.create(submission=locked, actor=actor if getattr(actor, "pk", None) else None,
+                                     from_status=before, to_status=target, comment=comment.strip())
+        record_state_change(locked, before, target, comment=comment.strip(), actor=actor)
+    return locked
