@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test setup install browser-deps test-postgres serve demo worker bench clean
+.PHONY: run test setup install system-deps browser-deps test-postgres serve demo worker bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { echo "installing python3-venv"; \
@@ -29,7 +29,15 @@ setup: $(STAMP) var/secret_key
 	$(BIN)/countyinno migrate --noinput -v0
 	$(BIN)/countyinno collectstatic --noinput -v0
 
-demo: setup
+# Pango (WeasyPrint's PDF reports) and CJK fonts, from Debian, when missing.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "installing libpango and fonts-noto-cjk for PDF reports"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    fonts-noto-cjk >/dev/null; \
+	fi
+
+demo: setup system-deps
 	$(BIN)/countyinno demo
 
 run: demo
@@ -47,7 +55,7 @@ run: demo
 	  --worker-class gthread --timeout 120 --access-logfile -
 
 # Debian's Chromium and CJK fonts for the browser tests; Playwright drives /usr/bin/chromium.
-browser-deps:
+browser-deps: system-deps
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 	  echo "installing chromium and fonts-noto-cjk"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
