@@ -82,14 +82,17 @@ def report_context(run, user) -> dict:
             "map_svg": svg_choropleth(boundaries, values),
             "bars_svg": svg_bars([(r.region.name, r.index or 0) for r in results[:20]]),
             "cities": city_summaries(results), "generated_at": timezone.now(), "user": user,
-            "group_counts": _counts(r.performance_group for r in results)}
+            "group_counts": _counts((r.performance_group for r in results),
+                                    run.config.get("results", {}).get("performance", {}).get("labels") or [])}
 
 
-def _counts(items):
+def _counts(items, order: list[str]):
+    """Counts per label, in the configured order (leading first)."""
     counts = {}
     for item in items:
         counts[item] = counts.get(item, 0) + 1
-    return sorted(counts.items())
+    rank = {label: i for i, label in enumerate(order)}
+    return sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 
 
 def render_html(run, user) -> str:
