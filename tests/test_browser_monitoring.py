@@ -3,24 +3,22 @@ open campaign → county uploads the template → city approves → province app
 ranking page and map show it."""
 
 import io
-import os
 
 import pytest
 from openpyxl import load_workbook
 
-from .test_browser import SCREENSHOTS, browser, login  # noqa: F401  (fixtures)
+from .conftest import SCREENSHOTS, login
 
 pytestmark = pytest.mark.browser
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def new_page(browser):  # noqa: F811
+def new_page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
     return context, context.new_page()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_annual_cycle(shandong, live_server, browser, tmp_path):  # noqa: F811
+def test_annual_cycle(shandong, live_server, browser, tmp_path):
     from countyinno.core.testing import ScopeWorld
     from countyinno.monitoring import services
     from countyinno.monitoring.models import CountySubmission, SurveyCampaign
