@@ -13,6 +13,7 @@ import sys
 # Subcommands served by pure-Python engines: name -> "module:function(argv) -> exit code".
 ENGINE_COMMANDS: dict[str, str] = {
     "index": "countyinno.engines.composite.cli:main",
+    "rules": "countyinno.engines.rules.cli:main",
 }
 
 
