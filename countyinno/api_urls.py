@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from countyinno.accounts.api.views import OrganisationViewSet, UserViewSet
 from countyinno.core.api.base import ObtainTokenView
 from countyinno.core.api.views import AuditLogViewSet, JobViewSet
+from countyinno.enterprises.api.views import CarrierViewSet, EnterpriseViewSet, EnterpriseYearViewSet, PoolViewSet
 from countyinno.monitoring.api.views import (CampaignViewSet, FrameworkViewSet, ResultViewSet, RunViewSet,
                                              SubmissionViewSet)
 from countyinno.regions.api.views import RegionViewSet
@@ -21,6 +22,10 @@ router.register("monitoring/campaigns", CampaignViewSet, basename="monitoring-ca
 router.register("monitoring/submissions", SubmissionViewSet, basename="monitoring-submission")
 router.register("monitoring/runs", RunViewSet, basename="monitoring-run")
 router.register("monitoring/results", ResultViewSet, basename="monitoring-result")
+router.register("enterprises/enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("enterprises/years", EnterpriseYearViewSet, basename="enterprise-year")
+router.register("enterprises/pool", PoolViewSet, basename="enterprise-pool")
+router.register("enterprises/carriers", CarrierViewSet, basename="carrier")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

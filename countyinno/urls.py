@@ -7,6 +7,7 @@ urlpatterns = [
     path("regions/", include("countyinno.regions.urls")),
     path("accounts/", include("countyinno.accounts.urls")),
     path("monitoring/", include("countyinno.monitoring.urls")),
+    path("enterprises/", include("countyinno.enterprises.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

@@ -95,9 +95,10 @@ def demo_monitoring(ctx: DemoContext) -> dict:
             submissions = {s.region_id: s for s in campaign.submissions.all()}
             for county in counties:
                 submission = submissions[county.pk]
-                if submission.values.exists():
-                    continue
+                present = set(submission.values.values_list("node__code", flat=True))  # e.g. platform data
                 for code, node in nodes.items():
+                    if code in present:
+                        continue
                     values.append(SubmissionValue(submission=submission, node=node, source=SubmissionValue.Source.DEMO,
                                                   value=demo_value(code, node, capability, extra, county, year, year_rng)))
             SubmissionValue.objects.bulk_create(values, batch_size=2000)

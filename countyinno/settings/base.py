@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "countyinno.regions",
     "countyinno.accounts",
     "countyinno.monitoring",
+    "countyinno.enterprises",
 ]
 
 MIDDLEWARE = [

@@ -105,7 +105,7 @@ def test_demo_is_deterministic_and_idempotent(shandong):
     second = build_demo(seed=7, scale=0.2, log=lambda *_: None)
     assert second["accounts"]["organisations_created"] == 0 and second["accounts"]["users_created"] == 0
     assert set(Organisation.objects.values_list("name", "credit_code")) == names
-    assert first["accounts"]["organisations"] == len(names)
+    assert first["enterprises"]["enterprises"] == Organisation.objects.filter(kind="enterprise").count()
     for username in ("province-37", "city-370100", "county-370102", "county-371681", "enterprise-370102"):
         assert User.objects.filter(username=username).exists(), username
     assert User.objects.get(username="county-370102").check_password("CountyInno@2026")

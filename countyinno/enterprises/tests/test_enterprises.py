@@ -1,0 +1,122 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from countyinno.enterprises import services
+from countyinno.enterprises.models import Certificate, Enterprise, EnterpriseYear, PoolMembership
+
+YEAR = {"sales": 3000, "total_income": 3100, "hightech_income": 2200, "total_assets": 4000, "net_assets": 1500,
+        "total_cost": 2600, "staff_total": 80, "st_staff": 12, "rd_personnel": 60, "rd_direct_inputs": 25,
+        "rd_depreciation": 5, "rd_design": 3, "ip_class_1": 1, "ip_class_2": 4, "conversions": 3}
+
+
+def make_enterprise(organisation, size="small"):
+    return Enterprise.objects.create(organisation=organisation, industry="C3911", size=size,
+                                     founded=datetime.date(2015, 5, 1), domain="电子信息")
+
+
+@pytest.fixture
+def firms(world):
+    return {"a": make_enterprise(world.enterprise_a), "a2": make_enterprise(world.enterprise_a2, size="medium"),
+            "c": make_enterprise(world.enterprise_c)}
+
+
+def test_yearly_figures_are_validated_per_field_and_saved_all_or_nothing(world, firms):
+    bad = dict(YEAR, staff_total=-3, st_staff=200, sales="很多")
+    with pytest.raises(ValidationError) as info:
+        services.save_year(actor=world.users["member_a"], enterprise=firms["a"], year=2023, values=bad)
+    errors = info.value.message_dict
+    assert {"staff_total", "sales"} <= set(errors) and all(" / " in m for ms in errors.values() for m in ms)
+    with pytest.raises(ValidationError) as info:
+        services.save_year(actor=world.users["member_a"], enterprise=firms["a"], year=2023,
+                           values=dict(YEAR, st_staff=81))
+    assert "st_staff" in info.value.message_dict
+    assert not EnterpriseYear.objects.exists()
+    services.save_year(actor=world.users["member_a"], enterprise=firms["a"], year=2023, values=YEAR)
+    assert EnterpriseYear.objects.get().rd_total == 93
+
+
+def test_members_edit_only_their_own_enterprise(world, firms):
+    with pytest.raises(PermissionDenied):
+        services.save_year(actor=world.users["member_a"], enterprise=firms["a2"], year=2023, values=YEAR)
+    with pytest.raises(PermissionDenied):
+        services.save_year(actor=world.users["county_b"], enterprise=firms["a"], year=2023, values=YEAR)
+    services.save_year(actor=world.users["county_a"], enterprise=firms["a"], year=2023, values=YEAR)
+
+
+def test_gap_report_names_the_missing_amounts(world, firms):
+    for year, sales in ((2021, 2500), (2022, 2800), (2023, 3000)):
+        services.save_year(actor=None, enterprise=firms["a"], year=year, values=dict(YEAR, sales=sales))
+    report = services.gap_report(firms["a"])
+    reasons = " ".join(line["reason"] for line in report["lines"])
+    assert report["verdict"] == "FAIL"
+    assert "3.3" in reasons and "5%" in reasons  # R&D intensity ≈ 3.3 % vs 5 % needed at this size
+    assert report["gaps"]["rd_expense"] > 0
+
+
+def test_pool_nomination_rules(world, firms):
+    with pytest.raises(PermissionDenied):
+        services.nominate(actor=world.users["county_b"], enterprise=firms["a"], year=2024)
+    with pytest.raises(ValidationError):
+        services.nominate(actor=world.users["county_a"], enterprise=firms["a2"], year=2024)  # medium size
+    membership = services.nominate(actor=world.users["county_a"], enterprise=firms["a"], year=2024)
+    assert membership.region == world.county_a and membership.status == "active"
+    with pytest.raises(ValidationError):
+        services.nominate(actor=world.users["county_a"], enterprise=firms["a"], year=2024)
+
+
+def test_certificate_graduates_and_progress_counts_it(world, firms):
+    services.nominate(actor=world.users["county_a"], enterprise=firms["a"], year=2021)
+    services.nominate(actor=world.users["county_c"], enterprise=firms["c"], year=2021)
+    services.add_certificate(actor=world.users["county_a"], enterprise=firms["a"], kind="hightech",
+                             number="GR202237000001", issued=datetime.date(2022, 11, 30),
+                             valid_until=datetime.date(2025, 11, 30))
+    assert PoolMembership.objects.get(enterprise=firms["a"]).graduated_year == 2022
+    progress = services.pool_progress(world.users["province"], today=datetime.date(2023, 6, 1))
+    assert progress["graduates"] == 1 and progress["members"] == 2 and progress["target"] == 1000
+    assert [c["graduates"] for c in progress["cumulative"]] == [0, 0, 1, 1]
+    assert progress["projection"] == [{"year": 2024, "graduates": 1}]
+    assert services.pool_progress(world.users["county_c"], today=datetime.date(2023, 6, 1))["graduates"] == 0
+    with pytest.raises(PermissionDenied):
+        services.add_certificate(actor=world.users["member_c"], enterprise=firms["c"], kind="hightech",
+                                 number="X", issued=datetime.date(2022, 1, 1), valid_until=datetime.date(2025, 1, 1))
+
+
+def test_enterprise_scoping(world, firms, client, api_client):
+    objects = {"a": firms["a"], "c": firms["c"]}
+    members = {"member_a": {"a"}, "member_c": {"c"}}
+    world.assert_scoping(Enterprise, objects, members=members)
+    world.assert_urls_scoped(client, lambda e: f"/enterprises/{e.pk}/", objects, members=members)
+    world.assert_urls_scoped(api_client, lambda e: f"/api/enterprises/enterprises/{e.pk}/", objects, members=members)
+    years = {k: services.save_year(actor=None, enterprise=e, year=2023, values=YEAR) for k, e in objects.items()}
+    world.assert_scoping(EnterpriseYear, years, members=members)
+    assert not Enterprise.objects.restrict(world.users["member_a"]).filter(pk=firms["a2"].pk).exists()
+
+
+def test_platform_providers_prefill_the_monitoring_survey(world, firms):
+    from countyinno.monitoring import services as monitoring
+    from countyinno.monitoring.tests.conftest import open_campaign
+
+    Certificate.objects.create(enterprise=firms["a"], kind="hightech", number="GR1", issued=datetime.date(2022, 11, 1),
+                               valid_until=datetime.date(2025, 11, 1))
+    framework = monitoring.publish_framework(actor=None, framework=monitoring.create_framework(
+        actor=None, code="P", name="p", rows=monitoring.default_framework_rows()))
+    campaign = open_campaign(world, framework, 2023)
+    value = campaign.submissions.get(region=world.county_a).values.get(node__code="HTE_COUNT")
+    assert value.value == 1 and value.source == "platform"
+    assert not campaign.submissions.get(region=world.county_b).values.filter(node__code="HTE_COUNT").exists()
+
+
+def test_pool_page_for_county_and_gap_report_page_for_member(world, firms, client):
+    services.save_year(actor=None, enterprise=firms["a"], year=2023, values=YEAR)
+    services.nominate(actor=world.users["county_a"], enterprise=firms["a"], year=2023)
+    client.force_login(world.users["county_a"])
+    page = client.get("/enterprises/pool/").content.decode()
+    assert "测试企业甲" in page and "测试企业丙" not in page
+    client.force_login(world.users["member_a"])
+    response = client.get("/enterprises/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/enterprises/{firms['a'].pk}/"
+    assert 'id="verdict"' in response.content.decode()
+    client.force_login(world.users["member_c"])
+    assert client.get("/enterprises/pool/").status_code == 404

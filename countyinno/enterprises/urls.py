@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enterprises"
+urlpatterns = [
+    path("", views.enterprise_list, name="list"),
+    path("export.xlsx", views.enterprise_export, name="export"),
+    path("pool/", views.pool_progress, name="pool"),
+    path("carriers/", views.carrier_list, name="carriers"),
+    path("<int:pk>/", views.enterprise_detail, name="detail"),
+    path("<int:pk>/years/", views.enterprise_year_save, name="year-save"),
+    path("<int:pk>/nominate/", views.enterprise_nominate, name="nominate"),
+]
