@@ -14,6 +14,7 @@ import sys
 ENGINE_COMMANDS: dict[str, str] = {
     "index": "countyinno.engines.composite.cli:main",
     "rules": "countyinno.engines.rules.cli:main",
+    "contracts": "countyinno.engines.rules.cli:contracts_main",
 }
 
 

@@ -8,11 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import hightech, superdeduction, tsme
+from . import contracts, hightech, superdeduction, tsme
 from .common import RuleInputError
 from .rulesets import RuleSetError
 
-ENGINES = {"hightech": hightech.assess, "tsme": tsme.assess, "superdeduction": superdeduction.assess}
+ENGINES = {"hightech": hightech.assess, "tsme": tsme.assess, "superdeduction": superdeduction.assess,
+           "contracts": contracts.check}
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
@@ -25,9 +26,9 @@ def validate_schema(name: str, data) -> list[str]:
             for e in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))]
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, allow_contracts: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="countyinno rules", description="政策规则引擎 / policy rule engines")
-    parser.add_argument("engine", choices=sorted(ENGINES))
+    parser.add_argument("engine", choices=sorted(ENGINES if allow_contracts else set(ENGINES) - {"contracts"}))
     parser.add_argument("--input", required=True, help="JSON file, or - for standard input")
     parser.add_argument("--date", help="assess under the rule set in force on this date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.engine == "superdeduction":
             result = ENGINES[args.engine](data)
+        elif args.engine == "contracts":
+            today = datetime.date.fromisoformat(args.date) if args.date else None
+            result = contracts.check(data, today)
         else:
             on = datetime.date.fromisoformat(args.date) if args.date else None
             result = ENGINES[args.engine](data, on)
@@ -56,3 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     return 0
+
+
+def contracts_main(argv: list[str] | None = None) -> int:
+    """countyinno contracts check --input contract.json [--date YYYY-MM-DD]"""
+    parser = argparse.ArgumentParser(prog="countyinno contracts", description="技术合同认定登记规则 / contract rules")
+    parser.add_argument("command", choices=["check"])
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--date", help="today's date for the checks (default: today)")
+    args = parser.parse_args(argv)
+    forward = ["contracts", "--input", args.input] + (["--date", args.date] if args.date else [])
+    return _run(forward)
+
+
+def _run(argv):
+    return main(argv, allow_contracts=True)
