@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from countyinno.accounts.api.views import OrganisationViewSet, UserViewSet
 from countyinno.core.api.base import ObtainTokenView
 from countyinno.core.api.views import AuditLogViewSet, JobViewSet
+from countyinno.contracts.api.views import ContractViewSet, PointViewSet
 from countyinno.enterprises.api.views import CarrierViewSet, EnterpriseViewSet, EnterpriseYearViewSet, PoolViewSet
 from countyinno.monitoring.api.views import (CampaignViewSet, FrameworkViewSet, ResultViewSet, RunViewSet,
                                              SubmissionViewSet)
@@ -26,6 +27,8 @@ router.register("enterprises/enterprises", EnterpriseViewSet, basename="enterpri
 router.register("enterprises/years", EnterpriseYearViewSet, basename="enterprise-year")
 router.register("enterprises/pool", PoolViewSet, basename="enterprise-pool")
 router.register("enterprises/carriers", CarrierViewSet, basename="carrier")
+router.register("contracts/contracts", ContractViewSet, basename="contract")
+router.register("contracts/points", PointViewSet, basename="registration-point")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

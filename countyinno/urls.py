@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("countyinno.accounts.urls")),
     path("monitoring/", include("countyinno.monitoring.urls")),
     path("enterprises/", include("countyinno.enterprises.urls")),
+    path("contracts/", include("countyinno.contracts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

@@ -39,5 +39,8 @@ def credit_code_problem(code: str) -> str | None:
 def make_credit_code(registration_authority: str, org_type: str, area_code: str, body9: str) -> str:
     """Build a valid code from its parts (used by demo data and tests)."""
     first17 = f"{registration_authority}{org_type}{area_code}{body9}".upper()
-    assert len(first17) == 17
+    bad = sorted({c for c in first17 if c not in _CHAR_VALUE})
+    if len(first17) != 17 or bad:
+        raise ValueError(f"cannot build a credit code from {first17!r}: 17 characters of {CREDIT_CODE_CHARSET} needed"
+                         + (f", not {''.join(bad)}" if bad else ""))
     return first17 + credit_code_check_char(first17)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "countyinno.accounts",
     "countyinno.monitoring",
     "countyinno.enterprises",
+    "countyinno.contracts",
 ]
 
 MIDDLEWARE = [
