@@ -15,6 +15,7 @@ ENGINE_COMMANDS: dict[str, str] = {
     "index": "countyinno.engines.composite.cli:main",
     "rules": "countyinno.engines.rules.cli:main",
     "contracts": "countyinno.engines.rules.cli:contracts_main",
+    "dispatch": "countyinno.engines.dispatch.cli:main",
 }
 
 
