@@ -11,6 +11,7 @@ from countyinno.enterprises.api.views import CarrierViewSet, EnterpriseViewSet, 
 from countyinno.monitoring.api.views import (CampaignViewSet, FrameworkViewSet, ResultViewSet, RunViewSet,
                                              SubmissionViewSet)
 from countyinno.regions.api.views import RegionViewSet
+from countyinno.talent.api.views import AssignmentViewSet, DemandViewSet, TalentViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -29,6 +30,9 @@ router.register("enterprises/pool", PoolViewSet, basename="enterprise-pool")
 router.register("enterprises/carriers", CarrierViewSet, basename="carrier")
 router.register("contracts/contracts", ContractViewSet, basename="contract")
 router.register("contracts/points", PointViewSet, basename="registration-point")
+router.register("talent/talents", TalentViewSet, basename="talent")
+router.register("talent/demands", DemandViewSet, basename="talent-demand")
+router.register("talent/assignments", AssignmentViewSet, basename="talent-assignment")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("monitoring/", include("countyinno.monitoring.urls")),
     path("enterprises/", include("countyinno.enterprises.urls")),
     path("contracts/", include("countyinno.contracts.urls")),
+    path("talent/", include("countyinno.talent.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "countyinno.monitoring",
     "countyinno.enterprises",
     "countyinno.contracts",
+    "countyinno.talent",
 ]
 
 MIDDLEWARE = [
