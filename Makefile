@@ -27,6 +27,7 @@ var/secret_key:
 setup: $(STAMP) var/secret_key
 	$(BIN)/countyinno compile_translations -v0
 	$(BIN)/countyinno migrate --noinput -v0
+	$(BIN)/countyinno createcachetable
 	$(BIN)/countyinno collectstatic --noinput -v0
 
 # Pango (WeasyPrint's PDF reports) and CJK fonts, from Debian, when missing.

@@ -70,11 +70,13 @@ class User(AuditedModel, AbstractUser):
                                      on_delete=models.PROTECT, related_name="members")
     display_name = models.CharField("姓名", max_length=100, blank=True)
     phone = models.CharField("手机", max_length=20, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    totp_secret = models.CharField("动态口令密钥", max_length=64, blank=True)
 
     objects = CountyInnoUserManager()
     # Admins see the users of their area; members see colleagues; everyone sees themselves.
     scope = ScopeRule(region="organisation__region", organisation="organisation", owner="")
-    audit_exclude = ("last_login",)
+    audit_exclude = ("last_login", "totp_secret")
 
     class Meta:
         ordering = ["username"]
@@ -87,6 +89,22 @@ class User(AuditedModel, AbstractUser):
     def is_region_admin(self) -> bool:
         return self.role in ADMIN_ROLE_LEVEL
 
+    def set_password(self, raw_password):
+        """Record the old hash for the no-reuse rule and restart the expiry clock."""
+        from django.utils import timezone
+
+        if self.pk and self.password:
+            self._previous_password = self.password
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        previous = getattr(self, "_previous_password", None)
+        if previous:
+            PasswordHistory.objects.create(user=self, password=previous)
+            self._previous_password = None
+
     def clean(self):
         super().clean()
         level = ADMIN_ROLE_LEVEL.get(self.role)
@@ -97,3 +115,14 @@ class User(AuditedModel, AbstractUser):
         elif self.role == Role.ORG_MEMBER and self.organisation_id is None:
             raise ValidationError({"organisation": bilingual("机构用户须属于一个机构",
                                                              "an organisation member needs an organisation")})
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's previous passwords, for the no-reuse rule."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -453,8 +453,10 @@ def run_report(request, pk):
 def run_report_html(request, pk):
     from .reports import report_context
 
+    from countyinno.core.security import allow_inline_styles
+
     run = _run(request, pk)
-    return render(request, "monitoring/report.html", report_context(run, request.user))
+    return allow_inline_styles(render(request, "monitoring/report.html", report_context(run, request.user)))
 
 
 @login_required

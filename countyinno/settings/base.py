@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "countyinno.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "countyinno.core.middleware.ChineseFirstLocaleMiddleware",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "countyinno.core.audit.AuditActorMiddleware",
+    "countyinno.core.security.SessionIdleTimeoutMiddleware",
+    "countyinno.core.security.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -117,7 +120,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "countyinno.core.security.ComplexityValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "countyinno.core.security.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# Identity controls (等保 2.0): all configurable from the environment.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "1800"))
+ADMIN_TOTP_REQUIRED = env_bool("ADMIN_TOTP_REQUIRED", False)
+# Uploads: refuse large request bodies outright; files above this stay on disk, never in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Lock-out counters must be shared by every app server: the database by default, Redis at scale.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                      "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+          if os.environ.get("CACHE_BACKEND") == "redis" else
+          {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "countyinno_cache"}}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -65,8 +65,20 @@ class ObtainTokenView(APIView):
             errors["password"] = [bilingual("该字段为必填项", "This field is required.")]
         if errors:
             raise exceptions.ValidationError(errors)
+        from countyinno.core import security
+
+        if security.is_locked(username):
+            raise exceptions.AuthenticationFailed(bilingual("失败次数过多，账号已临时锁定", "too many failed attempts; locked"))
         user = authenticate(request=request._request, username=username, password=password)
         if user is None:
+            security.register_failure(username)
             raise exceptions.AuthenticationFailed()
+        if user.totp_secret:  # accounts with a second factor get tokens only after the TOTP step
+            import pyotp
+
+            if not pyotp.TOTP(user.totp_secret).verify(str(request.data.get("otp", "")), valid_window=1):
+                security.register_failure(username)
+                raise exceptions.AuthenticationFailed(bilingual("需要有效的动态口令 otp", "a valid one-time code (otp) is required"))
+        security.clear_failures(username)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "username": user.username, "role": user.role})
