@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from . import audit
+        from . import audit, security  # noqa: F401  security registers the deployment checks
 
         audit.connect_signals()
         autodiscover_modules("jobs")  # every app's jobs.py registers its job kinds

@@ -54,8 +54,8 @@ class OrganisationViewSet(ScopedModelViewSet):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="region.code", read_only=True, default=None)
-    organisation_name = serializers.CharField(source="organisation.name", read_only=True, default=None)
+    region = serializers.CharField(source="region.code", read_only=True, default=None, allow_null=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = User

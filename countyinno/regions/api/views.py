@@ -11,8 +11,8 @@ from ..models import Region, RegionBoundary
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
-    city_code = serializers.CharField(source="city.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
+    city_code = serializers.CharField(source="city.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Region

@@ -1,0 +1,149 @@
+"""The cross-scope matrix for every model that carries a region or an organisation.
+
+Each scoped model has a builder that places one object in county A (历下, enterprise A), one in county
+C (市南, enterprise C) and, for region-only models, one in county B (市中). The same assertion then
+checks every role. A new scoped model without a builder fails `test_every_scoped_model_is_covered`.
+"""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+
+from countyinno.core.scoping import ScopeRule
+
+# Models whose matrix is proven elsewhere or that are not county-scoped.
+ELSEWHERE = {
+    "accounts.User": "accounts/tests/test_accounts.py::test_user_scoping (owner and colleagues)",
+    "talent.DispatchPlan": "province-level: scoped to the province only",
+}
+
+
+def _framework_and_campaign():
+    from countyinno.monitoring import services
+
+    framework = services.publish_framework(actor=None, framework=services.create_framework(
+        actor=None, code="M", name="矩阵", rows=services.default_framework_rows()))
+    return framework, services.open_campaign(actor=None, year=2025, framework=framework,
+                                             deadline=datetime.date(2026, 3, 1))
+
+
+def build(label, world, key):
+    """One object of model `label` in county `key` ("a", "b" or "c")."""
+    from countyinno.contracts.models import Payment, RegistrationPoint, TechContract, TechnologyManager
+    from countyinno.core.models import AuditLogEntry, Job
+    from countyinno.enterprises.models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
+    from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
+                                              SubmissionValue, SurveyCampaign)
+    from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
+                                          WorkstationApplication)
+
+    county = {"a": world.county_a, "b": world.county_b, "c": world.county_c}[key]
+    org = {"a": world.enterprise_a, "c": world.enterprise_c}.get(key)
+    cache = world.__dict__.setdefault("_matrix", {})
+
+    def campaign():
+        if "campaign" not in cache:
+            cache["framework"], cache["campaign"] = _framework_and_campaign()
+        return cache["campaign"]
+
+    def enterprise():
+        return Enterprise.objects.get_or_create(organisation=org, defaults={
+            "industry": "C3911", "size": "small", "founded": datetime.date(2015, 1, 1)})[0]
+
+    def talent():
+        return Talent.objects.get_or_create(name=f"矩阵人才{key}", home_unit=org)[0]
+
+    def demand():
+        return ServiceDemand.objects.get_or_create(requester=org, region=county, year=2026,
+                                                   defaults={"problem": "矩阵测试需求", "fields": ["现代农业"]})[0]
+
+    def assignment():
+        plan = cache.get("plan") or DispatchPlan.objects.create(year=2026, province=world.province, status="published")
+        cache["plan"] = plan
+        return Assignment.objects.get_or_create(plan=plan, talent=talent(), demand=demand())[0]
+
+    def contract():
+        point = RegistrationPoint.objects.get_or_create(region=county, code="09", defaults={"name": f"点{key}"})[0]
+        return TechContract.objects.create(point=point, seller=org, project_name="矩阵合同", category="development",
+                                           subtype="entrusted", signed_on=datetime.date(2026, 2, 1), buyer_name="买方",
+                                           buyer_credit_code="x", buyer_area_code="370783", total_amount=10,
+                                           technical_amount=10, due_on=datetime.date(2026, 3, 3), status="registered")
+
+    submission = lambda: CountySubmission.objects.get(campaign=campaign(), region=county)  # noqa: E731
+    builders = {
+        "core.AuditLogEntry": lambda: AuditLogEntry.objects.create(
+            action="update", content_type=ContentType.objects.get_for_model(Job), object_id="1", object_repr="x",
+            region=county, organisation=org),
+        "core.Job": lambda: Job.objects.create(kind="core.selfcheck", region=county),
+        "accounts.Organisation": lambda: org,
+        "monitoring.CountySubmission": submission,
+        "monitoring.SubmissionValue": lambda: SubmissionValue.objects.create(
+            submission=submission(), node=cache["framework"].indicators().first(), value=1.0),
+        "monitoring.ReviewComment": lambda: ReviewComment.objects.create(submission=submission(), from_status="draft",
+                                                                         to_status="submitted"),
+        "monitoring.IndexResult": lambda: IndexResult.objects.create(
+            run=cache.get("run") or cache.setdefault("run", IndexRun.objects.create(campaign=campaign())),
+            region=county, year=2025, index=50, rank=1),
+        "enterprises.Enterprise": enterprise,
+        "enterprises.EnterpriseYear": lambda: EnterpriseYear.objects.create(
+            enterprise=enterprise(), year=2025, sales=1, total_income=1, total_assets=1, net_assets=1, staff_total=1,
+            st_staff=0),
+        "enterprises.Certificate": lambda: Certificate.objects.create(
+            enterprise=enterprise(), kind="tsme", number=f"N{key}", issued=datetime.date(2025, 1, 1),
+            valid_until=datetime.date(2026, 1, 1)),
+        "enterprises.PoolMembership": lambda: PoolMembership.objects.create(enterprise=enterprise(), region=county,
+                                                                            year_joined=2025),
+        "enterprises.Carrier": lambda: Carrier.objects.create(name=f"孵化器{key}", kind="incubator", level="county",
+                                                              region=county, recognised=datetime.date(2020, 1, 1)),
+        "contracts.TechContract": contract,
+        "contracts.Payment": lambda: Payment.objects.create(contract=contract(), paid_on=datetime.date(2026, 3, 1),
+                                                            amount=1),
+        "contracts.TechnologyManager": lambda: TechnologyManager.objects.create(name=f"经理人{key}", organisation=org),
+        "talent.Talent": talent,
+        "talent.ServiceDemand": demand,
+        "talent.Assignment": assignment,
+        "talent.ServiceLog": lambda: ServiceLog.objects.create(assignment=assignment(),
+                                                               visited_on=datetime.date(2026, 3, 1), content="x"),
+        "talent.Assessment": lambda: Assessment.objects.create(talent=talent(), year=2026, service=1, effect=1,
+                                                               satisfaction=1, total=1, grade="合格"),
+        "talent.WorkstationApplication": lambda: WorkstationApplication.objects.create(
+            host=org, kind="expert", expert_name="专家", months_per_year=3),
+    }
+    return builders[label]()
+
+
+def scoped_models():
+    out = []
+    for model in apps.get_models():
+        rule = getattr(model, "scope", None)
+        if isinstance(rule, ScopeRule) and not rule.public_view and (rule.region is not None or rule.organisation is not None):
+            out.append(model._meta.label)
+    return sorted(out)
+
+
+MATRIX = [label for label in scoped_models() if label not in ELSEWHERE]
+
+
+def test_every_scoped_model_is_covered(world):
+    missing = []
+    for label in MATRIX:
+        try:
+            build(label, world, "a")
+        except KeyError:
+            missing.append(label)
+    assert not missing, f"scoped models without a scope-matrix builder: {missing}"
+
+
+@pytest.mark.parametrize("label", MATRIX)
+def test_scope_matrix(world, label):
+    model = apps.get_model(label)
+    rule = model.scope
+    org_scoped = rule.organisation is not None
+    keys = ("a", "c") if org_scoped else ("a", "b", "c")  # county B has no enterprise in the test world
+    objects = {key: build(label, world, key) for key in keys}
+    members = {"member_a": {"a"}, "member_c": {"c"}} if org_scoped else {}
+    world.assert_scoping(model, objects, members=members)
+    anonymous = model.objects.restrict(None)
+    assert not anonymous.exists()

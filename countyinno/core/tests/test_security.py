@@ -1,0 +1,152 @@
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from countyinno.accounts.models import User
+from countyinno.core.models import AuditLogEntry
+
+PASSWORD = "CountyInno@2026"
+
+
+def test_lockout_after_repeated_failures(world, client):
+    for _ in range(5):
+        response = client.post("/login/", {"username": "t-county-370102", "password": "wrong"})
+    assert "锁定" in response.content.decode() or "attempt(s) left" in response.content.decode()
+    locked = client.post("/login/", {"username": "t-county-370102", "password": PASSWORD})
+    assert locked.status_code == 200 and "locked" in locked.content.decode()  # right password, still locked
+    assert AuditLogEntry.objects.filter(action="login", comment__contains="failed").count() >= 5
+
+
+def test_api_token_lockout(world, api_client):
+    for _ in range(5):
+        api_client.post("/api/auth/token/", {"username": "t-member-a", "password": "nope"}, format="json")
+    response = api_client.post("/api/auth/token/", {"username": "t-member-a", "password": PASSWORD}, format="json")
+    assert response.status_code in (401, 403) and " / " in response.json()["detail"]
+
+
+def test_password_policy_classes_history_and_expiry(world, client):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user = world.users["member_a"]
+    with pytest.raises(ValidationError) as info:
+        validate_password("alllowercaseletters", user)
+    assert any("at least 3" in m for m in info.value.messages)
+    user.set_password("First-Pass-2026")
+    user.save()
+    user.set_password("Second-Pass-2026")
+    user.save()
+    with pytest.raises(ValidationError) as info:
+        validate_password("First-Pass-2026", user)
+    assert any("last 5" in m for m in info.value.messages)
+    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=120))
+    client.force_login(User.objects.get(pk=user.pk))
+    response = client.get("/enterprises/")
+    assert response.status_code == 302 and response["Location"].startswith("/password/change/")
+
+
+@override_settings(SESSION_IDLE_TIMEOUT=60)
+def test_idle_session_is_signed_out(world, client):
+    client.force_login(world.users["county_a"])
+    assert client.get("/accounts/organisations/").status_code == 200
+    session = client.session
+    session["last_activity"] = timezone.now().timestamp() - 120
+    session.save()
+    response = client.get("/accounts/organisations/")
+    assert response.status_code == 302 and "timeout" in response["Location"]
+
+
+def test_totp_second_factor(world, client):
+    import pyotp
+
+    user = world.users["province"]
+    user.totp_secret = pyotp.random_base32()
+    user.save()
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/login/totp/"
+    assert client.get("/accounts/organisations/").status_code == 302  # not signed in yet
+    assert "动态口令错误" in client.post("/login/totp/", {"code": "000000"}).content.decode()
+    client.post("/login/totp/", {"code": pyotp.TOTP(user.totp_secret).now()})
+    assert client.get("/accounts/organisations/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/", "/login/", "/regions/", "/monitoring/", "/enterprises/", "/contracts/",
+                                 "/talent/", "/audit/", "/api/docs/", "/admin/login/"])
+def test_security_headers_on_every_page(world, client, url):
+    client.force_login(world.users["province"])
+    response = client.get(url, follow=True)
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
+    body = response.content.decode()
+    # No executable inline scripts: every <script> has a src or is a JSON data block.
+    import re
+
+    for tag in re.findall(r"<script\b[^>]*>", body):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY_FILE")}
+    env.update(DJANGO_SETTINGS_MODULE="countyinno.settings.production", SECRET_KEY="k" * 30 + "-production-secret-" + "x" * 30,
+               ALLOWED_HOSTS="kjcx.example.gov.cn", COUNTYINNO_VAR_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "countyinno.cli", "check", "--deploy", "--fail-level", "WARNING"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout.lower()
+    env["DJANGO_SETTINGS_MODULE"] = "countyinno.settings.base"
+    env["DEBUG"] = "1"
+    loose = subprocess.run([sys.executable, "-m", "countyinno.cli", "check", "--deploy"], env=env,
+                           capture_output=True, text=True)
+    assert "countyinno.W001" in loose.stdout + loose.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL (CI runs it)")
+def test_database_refuses_to_edit_audit_records(world):
+    from django.db import DatabaseError, transaction
+
+    entry = AuditLogEntry.objects.latest("id")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLogEntry.objects.filter(pk=entry.pk).update(comment="tampered")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLogEntry.objects.filter(pk=entry.pk).delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_into_an_empty_database(shandong, tmp_path, settings):
+    from countyinno.core.testing import ScopeWorld
+    from countyinno.monitoring import services
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    (tmp_path / "media" / "reports").mkdir(parents=True)
+    (tmp_path / "media" / "reports" / "r.pdf").write_bytes(b"%PDF-1.4 test")
+    world = ScopeWorld.build()
+    services.create_framework(actor=None, code="B", name="备份测试", rows=services.default_framework_rows())
+    from io import StringIO
+
+    out = StringIO()
+    call_command("backup", out=str(tmp_path / "b.tar.gz"), stdout=out)
+    summary = json.loads(out.getvalue())
+    counts = {m: m._default_manager.count() for m in (User, AuditLogEntry)}
+    call_command("flush", interactive=False, verbosity=0)
+    (tmp_path / "media" / "reports" / "r.pdf").unlink()
+    assert User.objects.count() == 0
+    out = StringIO()
+    call_command("restore", str(tmp_path / "b.tar.gz"), stdout=out)
+    assert json.loads(out.getvalue())["records"] == summary["records"]
+    assert {m: m._default_manager.count() for m in counts} == counts
+    assert User.objects.get(username="t-county-370102").check_password(PASSWORD)
+    assert (tmp_path / "media" / "reports" / "r.pdf").read_bytes() == b"%PDF-1.4 test"
+    from countyinno.monitoring.models import FrameworkNode
+
+    assert FrameworkNode.objects.filter(framework__code="B").count() == 31
+    with pytest.raises(Exception):  # not empty any more
+        call_command("restore", str(tmp_path / "b.tar.gz"), stdout=StringIO())
