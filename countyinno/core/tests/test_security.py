@@ -95,7 +95,7 @@ def test_security_headers_on_every_page(world, client, url):
 
 
 def test_deploy_check_passes_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY_FILE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="countyinno.settings.production", SECRET_KEY="k" * 30 + "-production-secret-" + "x" * 30,
                ALLOWED_HOSTS="kjcx.example.gov.cn", COUNTYINNO_VAR_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, "-m", "countyinno.cli", "check", "--deploy", "--fail-level", "WARNING"],
