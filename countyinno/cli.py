@@ -16,6 +16,7 @@ ENGINE_COMMANDS: dict[str, str] = {
     "rules": "countyinno.engines.rules.cli:main",
     "contracts": "countyinno.engines.rules.cli:contracts_main",
     "dispatch": "countyinno.engines.dispatch.cli:main",
+    "market": "countyinno.engines.matching.cli:main",
 }
 
 
