@@ -11,6 +11,7 @@ from countyinno.enterprises.api.views import CarrierViewSet, EnterpriseViewSet, 
 from countyinno.monitoring.api.views import (CampaignViewSet, FrameworkViewSet, ResultViewSet, RunViewSet,
                                              SubmissionViewSet)
 from countyinno.regions.api.views import RegionViewSet
+from countyinno.techmarket.api.views import ListingViewSet
 from countyinno.talent.api.views import AssignmentViewSet, DemandViewSet, TalentViewSet
 
 router = DefaultRouter()
@@ -33,6 +34,7 @@ router.register("contracts/points", PointViewSet, basename="registration-point")
 router.register("talent/talents", TalentViewSet, basename="talent")
 router.register("talent/demands", DemandViewSet, basename="talent-demand")
 router.register("talent/assignments", AssignmentViewSet, basename="talent-assignment")
+router.register("market/listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

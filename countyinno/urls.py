@@ -10,6 +10,7 @@ urlpatterns = [
     path("enterprises/", include("countyinno.enterprises.urls")),
     path("contracts/", include("countyinno.contracts.urls")),
     path("talent/", include("countyinno.talent.urls")),
+    path("market/", include("countyinno.techmarket.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

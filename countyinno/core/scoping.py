@@ -33,6 +33,7 @@ class ScopeRule:
     organisation: str | None = None  # path to an Organisation FK; "" when the model is the Organisation
     owner: str | None = None  # path to a User FK; "" when the model is the User
     public_view: bool = False  # reference data: every signed-in user may read it
+    public_filter: tuple = ()  # e.g. (("status", "published"),): rows every signed-in user may read
 
 
 NOTHING = Q(pk__in=[])
@@ -70,6 +71,8 @@ def scope_q(model: type[models.Model], user, action: str = VIEW) -> Q | None:
     if action == VIEW and rule.public_view:
         return None
     parts: list[Q] = []
+    if action == VIEW and rule.public_filter:
+        parts.append(Q(**dict(rule.public_filter)))
     if rule.region is not None and user.is_region_admin:
         q = region_q(rule.region, user)
         if q is not None:

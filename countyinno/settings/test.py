@@ -14,3 +14,4 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-countyinno.sqlite3")}
+MARKET_DENSE = os.environ.get("MARKET_DENSE") == "1"  # the retrieval tests exercise the encoder directly

@@ -36,6 +36,7 @@ def build(label, world, key):
     from countyinno.enterprises.models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
     from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
                                               SubmissionValue, SurveyCampaign)
+    from countyinno.techmarket.models import Listing
     from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                                           WorkstationApplication)
 
@@ -108,6 +109,9 @@ def build(label, world, key):
                                                                visited_on=datetime.date(2026, 3, 1), content="x"),
         "talent.Assessment": lambda: Assessment.objects.create(talent=talent(), year=2026, service=1, effect=1,
                                                                satisfaction=1, total=1, grade="合格"),
+        "techmarket.Listing": lambda: Listing.objects.create(  # a draft: published ones are public by design
+            kind="demand", organisation=org, market_node=county, title="矩阵需求", summary="x", public_description="x",
+            field="新材料", industry="C", valid_until=datetime.date(2030, 1, 1)),
         "talent.WorkstationApplication": lambda: WorkstationApplication.objects.create(
             host=org, kind="expert", expert_name="专家", months_per_year=3),
     }

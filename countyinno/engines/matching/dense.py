@@ -20,6 +20,12 @@ class Encoder:
         cache = cache_dir or os.environ.get("COUNTYINNO_EMBEDDING_CACHE")
         self.cache_dir = Path(cache) if cache else None
 
+    def all_cached(self, texts: list[str]) -> bool:
+        if self.cache_dir is None:
+            return False
+        return all((self.cache_dir / k[:2] / f"{k}.npy").exists()
+                   for k in (hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts))
+
     def passages(self, texts: list[str], batch: int = 64) -> np.ndarray:
         """Passage vectors; with a cache folder each text is encoded once (keyed by its SHA-256)."""
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]

@@ -9,7 +9,6 @@ from pathlib import Path
 DICT = Path(__file__).resolve().parent / "data" / "domain_dict.txt"
 STOPWORDS = set("的 了 和 与 及 或 在 对 为 是 以 等 中 上 下 其 该 本 并 将 由 从 而 于 之 一种 一个 基于 研究 分析 方法 技术 进行 采用 通过 提出 结果 表明 问题".split())
 ASCII = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -25,18 +24,19 @@ def _jieba():
     return jieba
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
 def tokens(text: str) -> list[str]:
-    """Search terms: jieba words (search mode, so long words also yield their parts) and CJK bigrams
-    of single characters are not used; ASCII words lower-cased."""
+    """Search terms: jieba words in search mode (long words also yield their parts), without
+    stopwords, plus ASCII words lower-cased."""
     if not text:
         return []
     text = text.lower()
-    out = [w for w in ASCII.findall(text)]
-    jieba = _jieba()
-    for word in jieba.cut_for_search(text):
-        word = word.strip()
-        if len(word) >= 2 and CJK.search(word) and word not in STOPWORDS:
-            out.append(word)
-        elif len(word) == 1 and CJK.search(word) and word not in STOPWORDS:
+    out = ASCII.findall(text)
+    stop = STOPWORDS
+    for word in _jieba().cut_for_search(text):
+        if word and _is_cjk(word[0]) and word not in stop:
             out.append(word)
     return out

@@ -1,0 +1,116 @@
+"""网上技术市场 — 科技成果 and 技术需求 homed in province / city / county sub-markets."""
+
+from django.conf import settings
+from django.db import models
+
+from countyinno.core.audit import AuditedModel
+from countyinno.core.models import TimeStampedModel
+from countyinno.core.scoping import RestrictedManager, ScopeRule
+
+
+class Listing(AuditedModel, TimeStampedModel):
+    class Kind(models.TextChoices):
+        ACHIEVEMENT = "achievement", "科技成果 achievement"
+        DEMAND = "demand", "技术需求 demand"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿 draft"
+        SUBMITTED = "submitted", "待审核 submitted"
+        PUBLISHED = "published", "已发布 published"
+        REJECTED = "rejected", "未通过 rejected"
+        EXPIRED = "expired", "已过期 expired"
+        WITHDRAWN = "withdrawn", "已撤回 withdrawn"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices, db_index=True)
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="发布单位", on_delete=models.PROTECT,
+                                     related_name="listings")
+    market_node = models.ForeignKey("regions.Region", verbose_name="所属市场", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("标题", max_length=200)
+    summary = models.CharField("一句话简介", max_length=300)
+    public_description = models.TextField("公开描述")
+    confidential_detail = models.TextField("保密内容（仅授权方可见）", blank=True)
+    keywords = models.JSONField("关键词", default=list)
+    field = models.CharField("技术领域", max_length=20)
+    industry = models.CharField("行业门类", max_length=2)
+    trl = models.PositiveSmallIntegerField("技术成熟度 TRL", null=True, blank=True)
+    ip_items = models.JSONField("知识产权", default=list, blank=True)
+    transfer_modes = models.JSONField("转化方式", default=list, blank=True)
+    price = models.FloatField("价格（万元，空为面议）", null=True, blank=True)
+    budget_min = models.FloatField("预算下限（万元）", null=True, blank=True)
+    budget_max = models.FloatField("预算上限（万元）", null=True, blank=True)
+    indicators = models.JSONField("技术指标", default=list, blank=True)
+    hide_company = models.BooleanField("隐藏企业名称", default=False)
+    tender = models.BooleanField("揭榜挂帅", default=False)
+    deadline = models.DateField("截止日期", null=True, blank=True)
+    valid_until = models.DateField("有效期至")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_reason = models.CharField("状态说明", max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    reconfirmed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = RestrictedManager()
+    # Published listings are the market: every signed-in user reads them; drafts stay with the owner and
+    # the node's admins.
+    scope = ScopeRule(region="market_node", organisation="organisation", public_filter=(("status", "published"),))
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status"])]
+        verbose_name = verbose_name_plural = "技术市场条目 listing"
+
+    def __str__(self):
+        return self.title
+
+    def display_owner(self) -> str:
+        return "（企业名称隐藏）" if self.hide_company else self.organisation.name
+
+
+class ConfidentialAccess(models.Model):
+    """An organisation approved by the owner to read a listing's confidential detail."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="access")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    approved = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("listing", "organisation")]
+
+
+class Subscription(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="market_subscriptions")
+    market_node = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=12, blank=True)
+
+
+class MatchEvent(AuditedModel, TimeStampedModel):
+    """供需对接会 — an event with pre-computed pairings and on-site outcomes."""
+
+    title = models.CharField("名称", max_length=200)
+    organiser_node = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("举办日期")
+    participants = models.ManyToManyField("accounts.Organisation", blank=True, related_name="+")
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="organiser_node", public_view=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+
+
+class EventPairing(models.Model):
+    class Outcome(models.TextChoices):
+        PLANNED = "planned", "已安排 planned"
+        INTENT = "intent", "达成意向 intent"
+        FOLLOW_UP = "follow_up", "持续跟进 follow-up"
+        CONTRACT = "contract", "签约 contract"
+        NONE = "none", "未达成 none"
+
+    event = models.ForeignKey(MatchEvent, on_delete=models.CASCADE, related_name="pairings")
+    demand = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    achievement = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(default=0)
+    reasons = models.JSONField(default=list)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PLANNED)

@@ -1,0 +1,206 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from countyinno.core.scoping import CHANGE
+from countyinno.core.views import paginate
+from countyinno.regions.models import Region
+
+from . import bulletins, search, services
+from .models import ConfidentialAccess, Listing, MatchEvent
+
+
+def _node(code):
+    return get_object_or_404(Region, code=code) if code else Region.objects.get(code="370000")
+
+
+def _in_node(listings, node):
+    if node.level == Region.Level.COUNTY:
+        return listings.filter(market_node=node)
+    if node.level == Region.Level.CITY:
+        return listings.filter(market_node__city=node)
+    return listings.filter(market_node__province=node)
+
+
+@login_required
+def market(request, code=""):
+    """A sub-market page: the node's own listings and, for a city or the province, everything below."""
+    node = _node(code)
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    field = request.GET.get("field", "")
+    if q:
+        results = [(l, s) for l, s in search.search(q, kind=kind or None, k=50)
+                   if node.level == "province" or l.market_node_id == node.pk or l.market_node.city_id == node.pk]
+        page = None
+    else:
+        listings = _in_node(Listing.objects.restrict(request.user).filter(status=Listing.Status.PUBLISHED), node) \
+            .select_related("organisation", "market_node")
+        if kind:
+            listings = listings.filter(kind=kind)
+        if field:
+            listings = listings.filter(field=field)
+        results, page = None, paginate(request, listings, 30)
+    children = node.children.order_by("code") if node.level != Region.Level.COUNTY else []
+    return render(request, "techmarket/market.html", {
+        "node": node, "q": q, "kind": kind, "field": field, "results": results, "page": page, "children": children,
+        "fields": services.rules()["fields"], "kinds": Listing.Kind.choices,
+        "pending": Listing.objects.restrict(request.user, CHANGE).filter(status=Listing.Status.SUBMITTED).count()
+        if request.user.is_region_admin else 0})
+
+
+def _listing(request, pk, action="view"):
+    return get_object_or_404(Listing.objects.restrict(request.user, action)
+                             .select_related("organisation", "market_node", "market_node__city"), pk=pk)
+
+
+@login_required
+def listing_detail(request, pk):
+    listing = _listing(request, pk)
+    can_edit = Listing.objects.restrict(request.user, CHANGE).filter(pk=listing.pk).exists()
+    return render(request, "techmarket/listing_detail.html", {
+        "listing": listing, "matches": search.matches(listing) if listing.status == "published" else [],
+        "confidential": services.can_see_confidential(request.user, listing),
+        "can_edit": can_edit and request.user.organisation_id == listing.organisation_id,
+        "can_review": request.user.is_region_admin and can_edit and listing.status == "submitted",
+        "requests": ConfidentialAccess.objects.filter(listing=listing, approved=False).select_related("organisation")
+        if request.user.organisation_id == listing.organisation_id else []})
+
+
+FORM_FIELDS = ["title", "summary", "public_description", "confidential_detail", "field", "industry"]
+
+
+def _form_data(post, kind):
+    def number(name):
+        value = (post.get(name) or "").strip()
+        return float(value) if value else None
+
+    data = {f: post.get(f, "").strip() for f in FORM_FIELDS}
+    data["keywords"] = [w.strip() for w in post.get("keywords", "").replace("，", ",").split(",") if w.strip()]
+    if kind == Listing.Kind.ACHIEVEMENT:
+        data["trl"] = int(post.get("trl") or 0) or None
+        data["price"] = number("price")
+        data["transfer_modes"] = post.getlist("transfer_modes")
+    else:
+        data["budget_min"], data["budget_max"] = number("budget_min"), number("budget_max")
+        data["tender"] = post.get("tender") == "on"
+        data["hide_company"] = post.get("hide_company") == "on"
+        names, targets, units = post.getlist("indicator_name"), post.getlist("indicator_target"), post.getlist("indicator_unit")
+        data["indicators"] = [{"name": n, "target": t, "unit": u} for n, t, u in zip(names, targets, units) if n or t]
+    return data
+
+
+@login_required
+def listing_create(request, kind):
+    if kind not in Listing.Kind.values or not request.user.organisation_id:
+        raise Http404
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            listing = services.create_listing(actor=request.user, organisation=request.user.organisation, kind=kind,
+                                              **_form_data(request.POST, kind))
+            if request.POST.get("submit_now"):
+                services.submit(actor=request.user, listing=listing)
+            messages.success(request, "已保存 / saved")
+            return redirect("techmarket:listing", listing.pk)
+        except ValueError:
+            errors = {"__all__": ["数值格式无效 / invalid number"]}
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        except PermissionDenied as exc:
+            errors = {"__all__": [str(exc)]}
+    p = services.rules()
+    return render(request, "techmarket/listing_form.html", {
+        "kind": kind, "errors": errors, "values": values, "fields": p["fields"],
+        "sections": p["industry_sections"], "modes": p["transfer_modes"]})
+
+
+@login_required
+@require_POST
+def listing_action(request, pk, action):
+    listing = _listing(request, pk, "view")
+    try:
+        if action == "submit":
+            services.submit(actor=request.user, listing=listing)
+        elif action == "approve":
+            services.review(actor=request.user, listing=listing, approve=True)
+        elif action == "reject":
+            services.review(actor=request.user, listing=listing, approve=False, reason=request.POST.get("reason", ""))
+        elif action == "withdraw":
+            services.withdraw(actor=request.user, listing=listing, reason=request.POST.get("reason", ""))
+        elif action == "reconfirm":
+            services.reconfirm(actor=request.user, listing=listing)
+        elif action == "request-access":
+            services.request_access(actor=request.user, listing=listing)
+        elif action == "grant-access":
+            access = get_object_or_404(ConfidentialAccess, pk=request.POST.get("access"), listing=listing)
+            services.grant_access(actor=request.user, access=access)
+        else:
+            raise Http404
+        messages.success(request, "操作成功 / done")
+    except (ValidationError, PermissionDenied) as exc:
+        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
+            messages.error(request, m)
+    return redirect("techmarket:listing", listing.pk)
+
+
+@login_required
+def review_queue(request):
+    listings = Listing.objects.restrict(request.user, CHANGE).filter(status=Listing.Status.SUBMITTED) \
+        .select_related("organisation", "market_node")
+    if not request.user.is_region_admin:
+        listings = listings.filter(organisation_id=request.user.organisation_id)
+    mine = Listing.objects.filter(organisation_id=request.user.organisation_id).order_by("-updated_at") \
+        if request.user.organisation_id else []
+    return render(request, "techmarket/review_queue.html", {"listings": listings, "mine": mine})
+
+
+def _period(request):
+    today = datetime.date.today()
+    try:
+        return int(request.GET.get("year") or today.year), int(request.GET.get("month") or today.month)
+    except ValueError:
+        raise Http404
+
+
+@login_required
+def bulletin(request, code=""):
+    node = _node(code)
+    year, month = _period(request)
+    field, kind = request.GET.get("field", ""), request.GET.get("kind", "")
+    listings = bulletins.bulletin_listings(node, year, month, field, kind)
+    context = {"node": node, "year": year, "month": month, "field": field, "kind": kind, "listings": listings,
+               "fields": services.rules()["fields"]}
+    fmt = request.GET.get("format")
+    if fmt == "atom":
+        return HttpResponse(bulletins.atom(node, listings, request.build_absolute_uri("/market/")),
+                            content_type="application/atom+xml; charset=utf-8")
+    if fmt == "pdf":
+        from weasyprint import HTML
+
+        pdf = HTML(string=render_to_string("techmarket/bulletin_print.html", context)).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="bulletin-{node.code}-{year}-{month:02d}.pdf"'
+        return response
+    return render(request, "techmarket/bulletin.html", context)
+
+
+@login_required
+def events(request):
+    return render(request, "techmarket/events.html", {
+        "events": MatchEvent.objects.restrict(request.user).prefetch_related("pairings")[:30]})
+
+
+@login_required
+def event_detail(request, pk):
+    event = get_object_or_404(MatchEvent.objects.restrict(request.user), pk=pk)
+    return render(request, "techmarket/event_detail.html", {
+        "event": event, "pairings": event.pairings.select_related("demand", "achievement",
+                                                                  "demand__organisation", "achievement__organisation")})
