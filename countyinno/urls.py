@@ -11,6 +11,7 @@ urlpatterns = [
     path("contracts/", include("countyinno.contracts.urls")),
     path("talent/", include("countyinno.talent.urls")),
     path("market/", include("countyinno.techmarket.urls")),
+    path("rural/", include("countyinno.rural.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("countyinno.api_urls")),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "countyinno.contracts",
     "countyinno.talent",
     "countyinno.techmarket",
+    "countyinno.rural",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,7 @@ def build(label, world, key):
     from countyinno.enterprises.models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
     from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
                                               SubmissionValue, SurveyCampaign)
+    from countyinno.rural.models import Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing, Registration
     from countyinno.techmarket.models import Listing
     from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                                           WorkstationApplication)
@@ -112,6 +113,16 @@ def build(label, world, key):
         "techmarket.Listing": lambda: Listing.objects.create(  # a draft: published ones are public by design
             kind="demand", organisation=org, market_node=county, title="矩阵需求", summary="x", public_description="x",
             field="新材料", industry="C", valid_until=datetime.date(2030, 1, 1)),
+        "rural.FarmerQuestion": lambda: FarmerQuestion.objects.create(
+            asker="农户", phone="13800000000", region=county, field="小麦", text="问题", status="unrouted"),
+        "rural.Enrolment": lambda: Enrolment.objects.create(course=Course.objects.create(
+            title="课", crop="小麦", season="春", region=county, session_date=datetime.date(2026, 3, 1)),
+            name="学员", phone=f"1390000000{key}"),
+        "rural.Registration": lambda: Registration.objects.create(event=OutreachEvent.objects.create(
+            title="活动", kind="week", region=county, starts_at=datetime.datetime(2026, 5, 1, tzinfo=datetime.timezone.utc),
+            ends_at=datetime.datetime(2026, 5, 2, tzinfo=datetime.timezone.utc)), name="市民", phone="137"),
+        "rural.Pairing": lambda: Pairing.objects.create(village="东村", region=county, partner=org,
+                                                        agreement_on=datetime.date(2026, 1, 1)),
         "talent.WorkstationApplication": lambda: WorkstationApplication.objects.create(
             host=org, kind="expert", expert_name="专家", months_per_year=3),
     }
