@@ -1,7 +1,6 @@
 """Dispatch optimiser: a 1,000 × 1,000 yearly plan and a national-scale sparse instance."""
 
 import numpy as np
-import pytest
 
 from countyinno.engines.dispatch.model import Instance
 from countyinno.engines.dispatch.solve import solve

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from countyinno.accounts.models import Organisation, Role
+from countyinno.accounts.models import Role
 from countyinno.core.exports import xlsx_response
 from countyinno.core.scoping import CHANGE
-from countyinno.core.views import paginate
+from countyinno.core.views import flash_errors, paginate
 
 from . import services
 from .forms import ContractForm
@@ -94,8 +94,7 @@ def contract_decide(request, pk, decision):
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as exc:
-        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
-            messages.error(request, m)
+        flash_errors(request, exc)
     return redirect("contracts:detail", pk)
 
 
@@ -111,8 +110,7 @@ def contract_payment(request, pk):
     except ValueError:
         messages.error(request, "日期或金额格式无效 / invalid date or amount")
     except (ValidationError, PermissionDenied) as exc:
-        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
-            messages.error(request, m)
+        flash_errors(request, exc)
     return redirect("contracts:detail", pk)
 
 

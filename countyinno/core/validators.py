@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from countyinno.engines.identifiers import (  # noqa: F401
+from countyinno.engines.identifiers import (  # noqa: F401  re-exported for the apps
     CREDIT_CODE_CHARSET,
     credit_code_check_char,
     credit_code_problem,

@@ -12,6 +12,15 @@ from countyinno.regions.models import Region
 from .models import AuditLogEntry, Job
 
 
+def flash_errors(request, exc) -> None:
+    """Show a ValidationError's messages (or a PermissionDenied's text) on the next page."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    for message in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
+        messages.error(request, message)
+
+
 def paginate(request, queryset, per_page: int = 50):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from countyinno.accounts.models import Role
 from countyinno.core.exports import xlsx_response
 from countyinno.core.scoping import CHANGE
-from countyinno.core.views import paginate
+from countyinno.core.views import flash_errors, paginate
 
 from . import services
-from .models import Carrier, Enterprise, EnterpriseYear, PoolMembership
+from .models import Carrier, Enterprise, PoolMembership
 
 
 def _filtered(request):
@@ -110,8 +110,7 @@ def enterprise_nominate(request, pk):
         services.nominate(actor=request.user, enterprise=enterprise, year=datetime.date.today().year)
         messages.success(request, "已推荐入库 / nominated into the pool")
     except (ValidationError, PermissionDenied) as exc:
-        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
-            messages.error(request, m)
+        flash_errors(request, exc)
     return redirect("enterprises:detail", enterprise.pk)
 
 

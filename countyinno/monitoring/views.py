@@ -1,5 +1,4 @@
 import io
-import json
 import zipfile
 from statistics import median
 
@@ -9,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from countyinno.accounts.models import Role
@@ -20,7 +18,7 @@ from countyinno.core.scoping import CHANGE
 
 from . import decisions, excel, indexing, services
 from .forms import AllocationForm, CampaignForm, NodeForm
-from .models import (CountySubmission, FrameworkNode, IndexResult, IndexRun, IndicatorFramework, SubmissionValue,
+from .models import (CountySubmission, IndexResult, IndexRun, IndicatorFramework, SubmissionValue,
                      SurveyCampaign)
 
 

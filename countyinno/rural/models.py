@@ -1,6 +1,5 @@
 """农业科技服务 — 12396-style Q&A, service stations, training, outreach events, poverty-alleviation pairing."""
 
-from django.conf import settings
 from django.db import models
 
 from countyinno.core.audit import AuditedModel

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from countyinno.core.views import paginate
+from countyinno.core.views import flash_errors, paginate
 from countyinno.regions.models import Region
 
 from . import services, targets
@@ -73,8 +73,7 @@ def answer(request, pk):
                         promote=request.POST.get("promote") == "on")
         messages.success(request, "已解答 / answered")
     except (ValidationError, PermissionDenied) as exc:
-        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
-            messages.error(request, m)
+        flash_errors(request, exc)
     return redirect("rural:answer-page", pk)
 
 

@@ -10,7 +10,6 @@ from django.db import transaction
 
 from countyinno.accounts.models import Organisation, User
 from countyinno.core.demo import DemoContext, demo_generator
-from countyinno.regions.models import Region
 
 from . import services
 from .models import Assignment, ServiceDemand, ServiceLog, Talent, WorkstationApplication

@@ -8,20 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from countyinno.accounts.models import Role
-from countyinno.core.views import paginate
+from countyinno.core.views import flash_errors, paginate
 
 from . import services
 from .models import Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent, WorkstationApplication
 
 FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
-
-
-def _errors(request, exc):
-    if isinstance(exc, ValidationError):
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.error(request, str(exc))
 
 
 @login_required
@@ -61,7 +53,7 @@ def demand_create(request):
     except ValueError:
         messages.error(request, "天数或年度应为整数 / days and year must be whole numbers")
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     return redirect("talent:home")
 
 
@@ -86,7 +78,7 @@ def plan_solve(request):
         messages.error(request, "参数应为整数 / parameters must be whole numbers")
         return redirect("talent:home")
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
         return redirect("talent:home")
     messages.success(request, f"方案已计算：派驻 {plan.summary['objective']['assigned']} 人次 / plan solved")
     return redirect("talent:plan", plan.pk)
@@ -108,7 +100,7 @@ def plan_publish(request, pk):
         services.publish_plan(actor=request.user, plan=plan)
         messages.success(request, "方案已发布 / published")
     except PermissionDenied as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     return redirect("talent:plan", plan.pk)
 
 
@@ -135,7 +127,7 @@ def log_create(request, pk):
     except ValueError:
         messages.error(request, "日期或天数格式无效 / invalid date or days")
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     return redirect("talent:assignment", pk)
 
 
@@ -151,7 +143,7 @@ def log_confirm(request, pk):
     except ValueError:
         messages.error(request, "满意度应为 1–5 / satisfaction must be 1–5")
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     return redirect("talent:assignment", log.assignment_id)
 
 
@@ -176,5 +168,5 @@ def workstation_review(request, pk):
                                     comment=request.POST.get("comment", ""))
         messages.success(request, "已审核 / reviewed")
     except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     return redirect("talent:workstations")

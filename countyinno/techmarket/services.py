@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from countyinno.accounts.models import Organisation, Role
+from countyinno.accounts.models import Organisation
 from countyinno.core.audit import acting_as, record_state_change
 from countyinno.core.errors import bilingual
 from countyinno.core.scoping import CHANGE, can

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from countyinno.core.scoping import CHANGE
-from countyinno.core.views import paginate
+from countyinno.core.views import flash_errors, paginate
 from countyinno.regions.models import Region
 
 from . import bulletins, search, services
@@ -146,8 +146,7 @@ def listing_action(request, pk, action):
             raise Http404
         messages.success(request, "操作成功 / done")
     except (ValidationError, PermissionDenied) as exc:
-        for m in (exc.messages if isinstance(exc, ValidationError) else [str(exc)]):
-            messages.error(request, m)
+        flash_errors(request, exc)
     return redirect("techmarket:listing", listing.pk)
 
 

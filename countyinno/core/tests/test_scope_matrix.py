@@ -35,7 +35,7 @@ def build(label, world, key):
     from countyinno.core.models import AuditLogEntry, Job
     from countyinno.enterprises.models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
     from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
-                                              SubmissionValue, SurveyCampaign)
+                                              SubmissionValue)
     from countyinno.rural.models import Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing, Registration
     from countyinno.techmarket.models import Listing
     from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .bm25 import BM25, top_k
 from .tokenize import tokens
 

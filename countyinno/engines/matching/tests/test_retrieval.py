@@ -1,6 +1,5 @@
 """Retrieval quality on the CSL title→abstract set, and the engine's parts."""
 
-import os
 from pathlib import Path
 
 import pytest
