@@ -45,8 +45,15 @@ def update_profile(*, actor, talent: Talent, **changes) -> Talent:
         raise ValidationError(bilingual(f"不可修改的字段 {sorted(unknown)}", f"fields not editable: {sorted(unknown)}"))
     for key, value in changes.items():
         setattr(talent, key, value)
-    if talent.capacity < 0 or talent.availability_days > 366:
-        raise ValidationError({"capacity": bilingual("数值无效", "invalid value")})
+    errors = {}
+    if not 0 <= talent.capacity <= 20:
+        errors["capacity"] = [bilingual("可服务企业数应在 0–20 之间", "capacity must be between 0 and 20")]
+    if not 0 <= talent.availability_days <= 366:
+        errors["availability_days"] = [bilingual("可服务天数应在 0–366 之间", "available days must be between 0 and 366")]
+    if not talent.fields:
+        errors["fields"] = [bilingual("至少选择一个领域", "choose at least one field")]
+    if errors:
+        raise ValidationError(errors)
     with acting_as(actor):
         talent.save()
     return talent

@@ -5,6 +5,7 @@ from . import views
 app_name = "talent"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
     path("demands/new/", views.demand_create, name="demand-create"),
     path("plans/solve/", views.plan_solve, name="plan-solve"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),

@@ -14,6 +14,8 @@ from . import services
 from .models import Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent, WorkstationApplication
 
 FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
+# Crops and trades for the farm Q&A routing (rural), which talents may also cover.
+PROFILE_FIELDS = FIELDS + ["小麦", "玉米", "设施蔬菜", "果树", "畜牧", "水产", "中药材", "农机"]
 
 
 @login_required
@@ -170,3 +172,27 @@ def workstation_review(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         flash_errors(request, exc)
     return redirect("talent:workstations")
+
+
+@login_required
+def profile(request):
+    """A talent's own profile (自助维护): fields, keywords, availability, capacity."""
+    talent = getattr(request.user, "talent", None)
+    if talent is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.update_profile(
+                actor=request.user, talent=talent, title=request.POST.get("title", "").strip(),
+                degree=request.POST.get("degree", "").strip(),
+                fields=[f for f in request.POST.getlist("fields") if f in PROFILE_FIELDS],
+                keywords=[w.strip() for w in request.POST.get("keywords", "").replace("，", ",").split(",") if w.strip()],
+                availability_days=int(request.POST.get("availability_days") or 0),
+                capacity=int(request.POST.get("capacity") or 0))
+            messages.success(request, "资料已更新 / profile saved")
+            return redirect("talent:profile")
+        except ValueError:
+            messages.error(request, "天数和容量应为整数 / days and capacity must be whole numbers")
+        except (ValidationError, PermissionDenied) as exc:
+            flash_errors(request, exc)
+    return render(request, "talent/profile.html", {"talent": talent, "fields": PROFILE_FIELDS})

@@ -130,3 +130,19 @@ def test_commissioner_provider(world, people):
     assert commissioners_per_10k(world.county_a, 2026) is None  # draft plans do not count
     services.publish_plan(actor=world.users["province"], plan=plan)
     assert commissioners_per_10k(world.county_a, 2026) == pytest.approx(0.1)
+
+
+def test_profile_page_saves_own_record_and_refuses_bad_values(world, people, client):
+    client.force_login(people["user"])
+    response = client.post("/talent/profile/", {"title": "研究员", "fields": ["现代农业", "电子信息"],
+                                                "keywords": "小麦,玉米", "availability_days": "60", "capacity": "3"})
+    assert response.status_code == 302
+    people["t1"].refresh_from_db()
+    assert people["t1"].capacity == 3 and people["t1"].keywords == ["小麦", "玉米"]
+    bad = client.post("/talent/profile/", {"fields": [], "availability_days": "400", "capacity": "2"}, follow=True)
+    text = bad.content.decode()
+    assert "available days" in text and "at least one field" in text
+    people["t1"].refresh_from_db()
+    assert people["t1"].availability_days == 60  # nothing half-saved
+    client.force_login(world.users["member_a"])
+    assert client.get("/talent/profile/").status_code == 404
