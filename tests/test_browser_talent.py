@@ -54,7 +54,7 @@ def test_demand_plan_visit_confirmation(shandong, live_server, browser):
 
     talent_ctx, talent = page_for(browser, base, "t-talent")
     talent.goto(f"{base}/talent/")
-    talent.click("#my-assignments a")
+    talent.click("#my-assignments li a")
     talent.fill("#log-form input[name=days]", "2")
     talent.fill("#log-form input[name=content]", "田间诊断条锈病，制定防治方案")
     talent.click("#log-visit")
