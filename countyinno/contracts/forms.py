@@ -7,7 +7,10 @@ CATEGORY_CHOICES = [("development", "技术开发"), ("transfer", "技术转让"
 
 
 def subtype_choices():
-    params = ruleset_for("contracts", "2026-06-01").params
+    """Sub-types of the rule set in force today (the form follows rule changes without code edits)."""
+    import datetime
+
+    params = ruleset_for("contracts", datetime.date.today()).params
     return [(key, f"{cat['name']} · {name}") for cat in params["categories"].values()
             for key, name in cat["subtypes"].items()]
 
