@@ -24,7 +24,7 @@ def shandong(db):
 
 @pytest.fixture
 def world(shandong):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
 
     return ScopeWorld.build()
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_login_and_see_the_county_map(shandong, live_server, page):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
 
     ScopeWorld.build()
     login(page, live_server.url, "t-county-370102")
@@ -28,7 +28,7 @@ def test_login_and_see_the_county_map(shandong, live_server, page):
 
 @pytest.mark.django_db(transaction=True)
 def test_phone_screen_shows_the_menu_and_map(shandong, live_server, browser):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
 
     ScopeWorld.build()
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)

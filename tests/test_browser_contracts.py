@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_register_a_contract_at_a_county_point(shandong, live_server, browser):
     from countyinno.contracts.models import RegistrationPoint
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.core.validators import make_credit_code
 
     world = ScopeWorld.build()

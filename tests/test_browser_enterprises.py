@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_enterprise_gap_report_and_pool_progress(shandong, live_server, browser):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.enterprises import services
     from countyinno.enterprises.models import Enterprise
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_publish_demand_approve_and_see_matches(shandong, live_server, browser):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.techmarket import services
     from countyinno.techmarket.tests.test_market import ACHIEVEMENT
 

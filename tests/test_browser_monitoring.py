@@ -19,7 +19,7 @@ def new_page(browser):
 
 @pytest.mark.django_db(transaction=True)
 def test_annual_cycle(shandong, live_server, browser, tmp_path):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.monitoring import services
     from countyinno.monitoring.models import CountySubmission, SurveyCampaign
     from countyinno.monitoring.tests.conftest import fill_approved

@@ -12,7 +12,7 @@ def test_farmer_question_routed_answered_and_counted(shandong, live_server, brow
     from django.conf import settings
 
     from countyinno.accounts.models import Role, User
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.rural.models import KnowledgeEntry
     from countyinno.talent.models import Talent
 

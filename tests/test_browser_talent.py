@@ -22,7 +22,7 @@ def test_demand_plan_visit_confirmation(shandong, live_server, browser):
     from django.conf import settings
 
     from countyinno.accounts.models import Role, User
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.talent.models import Talent
 
     world = ScopeWorld.build()

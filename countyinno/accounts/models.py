@@ -89,6 +89,11 @@ class User(AuditedModel, AbstractUser):
     def is_region_admin(self) -> bool:
         return self.role in ADMIN_ROLE_LEVEL
 
+    @property
+    def admin_level(self) -> str | None:
+        """"province" / "city" / "county" for region admins: what core's scoping reads."""
+        return ADMIN_ROLE_LEVEL.get(self.role)
+
     def set_password(self, raw_password):
         """Record the old hash for the no-reuse rule and restart the expiry clock."""
         from django.utils import timezone

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from .scoping import RestrictedManager, ScopeRule
+from .scoping import RestrictedManager, RestrictedQuerySet, ScopeRule
 
 
 class TimeStampedModel(models.Model):
@@ -15,11 +15,23 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class AuditLogQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Scoped like the objects they describe; province admins also see sign-in failures and refused
+        attempts that belong to no region (unknown user names, attacks from outside)."""
+        restricted = super().restrict(user, action)
+        if action == "view" and getattr(user, "admin_level", None) == "province" and not user.is_superuser:
+            return self.filter(models.Q(pk__in=restricted.values("pk"))
+                               | models.Q(region__isnull=True, organisation__isnull=True, action__in=["login", "denied"]))
+        return restricted
+
+
 class AuditLogEntry(models.Model):
     """审计日志 — an append-only record of one change."""
 
     ACTIONS = [("create", "新建 create"), ("update", "修改 update"), ("delete", "删除 delete"),
-               ("state", "状态变更 state change"), ("login", "登录 log-in"), ("export", "导出 export")]
+               ("state", "状态变更 state change"), ("login", "登录 log-in"), ("export", "导出 export"),
+               ("denied", "越权尝试 refused attempt")]
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
@@ -33,12 +45,14 @@ class AuditLogEntry(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     changes = models.JSONField("变更字段", default=dict, blank=True)
     comment = models.TextField("说明", blank=True)
+    operation = models.CharField("业务操作", max_length=100, blank=True, db_index=True)
+    source_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
     region = models.ForeignKey("regions.Region", verbose_name="所属地区", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="所属机构", null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
 
-    objects = RestrictedManager()
+    objects = AuditLogQuerySet.as_manager()
     scope = ScopeRule(region="region", organisation="organisation")
 
     class Meta:

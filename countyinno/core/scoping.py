@@ -21,6 +21,9 @@ from operator import or_
 from django.db import models
 from django.db.models import Q
 
+from .audit import AuditGuardedQuerySetMixin
+from .permissions import NOTHING, for_model_action, region_q, scope_parts, signed_in  # noqa: F401 (region_q re-exported)
+
 VIEW = "view"
 CHANGE = "change"
 DELETE = "delete"
@@ -36,57 +39,34 @@ class ScopeRule:
     public_filter: tuple = ()  # e.g. (("status", "published"),): rows every signed-in user may read
 
 
-NOTHING = Q(pk__in=[])
-
-
-def _path(prefix: str, field: str) -> str:
-    return f"{prefix}__{field}" if prefix else field
-
-
-def region_q(path: str, user) -> Q | None:
-    """The filter that limits `path` (a Region path) to the user's administrative area."""
-    from countyinno.accounts.models import Role
-
-    region = user.region
-    if region is None:
-        return None
-    if user.role == Role.PROVINCE_ADMIN:
-        return Q(**{_path(path, "province_id"): region.province_id})
-    if user.role == Role.CITY_ADMIN:
-        return Q(**{_path(path, "city_id"): region.pk})
-    if user.role == Role.COUNTY_ADMIN:
-        return Q(**{_path(path, "pk") if path else "pk": region.pk})
-    return None
-
-
 def scope_q(model: type[models.Model], user, action: str = VIEW) -> Q | None:
-    """A Q object selecting what `user` may `action`; None means everything."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    """A Q object selecting what `user` may `action`; None means everything.
+
+    An action with a declared predicate (`core.permissions.define(..., model, action=...)`) uses it;
+    otherwise view / change / delete follow the model's ScopeRule.
+    """
+    if not signed_in(user):
         return NOTHING
     if user.is_superuser:
         return None
+    declared = for_model_action(model, action)
+    if declared is not None:
+        return declared.q(user)
     rule: ScopeRule | None = getattr(model, "scope", None)
-    if rule is None:
+    if rule is None or action not in (VIEW, CHANGE, DELETE):
         return NOTHING
     if action == VIEW and rule.public_view:
         return None
     parts: list[Q] = []
     if action == VIEW and rule.public_filter:
         parts.append(Q(**dict(rule.public_filter)))
-    if rule.region is not None and user.is_region_admin:
-        q = region_q(rule.region, user)
-        if q is not None:
-            parts.append(q)
-    if rule.organisation is not None and user.organisation_id:
-        parts.append(Q(**{_path(rule.organisation, "pk"): user.organisation_id}))
-    if rule.owner is not None:
-        parts.append(Q(**{_path(rule.owner, "pk"): user.pk}))
+    parts += scope_parts(rule, user, ("region", "organisation", "owner"))
     if not parts:
         return NOTHING
     return reduce(or_, parts)
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet(AuditGuardedQuerySetMixin, models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         q = scope_q(self.model, user, action)
         if q is None:
@@ -101,6 +81,9 @@ RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
 
 def can(user, action: str, instance: models.Model) -> bool:
     """Whether `user` may `action` this saved instance (same rule as the querysets)."""
+    declared = for_model_action(type(instance), action)
+    if declared is not None:
+        return declared(user, instance)
     q = scope_q(type(instance), user, action)
     if q is None:
         return True

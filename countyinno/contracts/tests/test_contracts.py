@@ -134,7 +134,7 @@ def test_api_check_endpoint(world, api_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_numbers_stay_unique_under_50_concurrent_registrations(shandong):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
 
     world = ScopeWorld.build()
     point = RegistrationPoint.objects.create(region=world.county_a, code="02", name="历下区登记点")

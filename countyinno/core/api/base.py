@@ -82,3 +82,4 @@ class ObtainTokenView(APIView):
         security.clear_failures(username)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "username": user.username, "role": user.role})
+

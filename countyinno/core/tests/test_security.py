@@ -122,7 +122,7 @@ def test_database_refuses_to_edit_audit_records(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_into_an_empty_database(shandong, tmp_path, settings):
-    from countyinno.core.testing import ScopeWorld
+    from countyinno.accounts.testing import ScopeWorld
     from countyinno.monitoring import services
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
