@@ -18,7 +18,15 @@ def reachable(url: str, default_port: int) -> bool:
         return False
 
 
+START = {
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1",
+    "PostgreSQL": "pg_ctlcluster <version> main start, then make test-postgres",
+}
+
+
 def needs(available: bool, what: str):
-    """Run when the service answers; CI (COUNTYINNO_REQUIRE_SERVICES=1) insists that it does."""
+    """Run when the service answers; CI (COUNTYINNO_REQUIRE_SERVICES=1) insists that it does, so there a
+    missing service fails the test instead of skipping it."""
+    how = START.get(what, f"start {what}")
     return pytest.mark.skipif(not available and not REQUIRE_SERVICES,
-                              reason=f"{what} is not running here (CI requires it)")
+                              reason=f"{what} is not running here; start it ({how}) — CI requires it")

@@ -95,6 +95,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    backend = models.CharField("执行方式", max_length=10, blank=True)
+    worker = models.CharField("工作进程", max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = RestrictedManager()
     scope = ScopeRule(region="region", owner="created_by")

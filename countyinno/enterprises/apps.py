@@ -7,4 +7,5 @@ class EnterprisesConfig(AppConfig):
     verbose_name = "企业培育 Enterprise cultivation"
 
     def ready(self):
-        from . import providers  # noqa: F401  registers platform data for the monitoring survey
+        # predicates for restrict(), the declared actions, platform data for the monitoring survey
+        from . import permissions, providers, services  # noqa: F401

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from countyinno.accounts.models import Role
-from countyinno.core.audit import acting_as, record_state_change
+from countyinno.core.actions import action
+from countyinno.core.audit import record_state_change
 from countyinno.core.errors import bilingual
-from countyinno.core.scoping import CHANGE, can
 from countyinno.engines.rules import hightech, ruleset_for
 from countyinno.engines.rules.common import RuleInputError
 
 from .models import Certificate, Enterprise, EnterpriseYear, PoolMembership
+from .permissions import (can_edit_figures, can_graduate_member, can_nominate_enterprise, can_record_certificate,
+                          can_view_pool_target)
 
 YEAR_FIELDS = ["sales", "total_income", "non_taxable_income", "hightech_income", "total_assets", "net_assets",
                "total_cost", "staff_total", "st_staff", "rd_personnel", "rd_direct_inputs", "rd_depreciation",
@@ -23,11 +23,6 @@ YEAR_FIELDS = ["sales", "total_income", "non_taxable_income", "hightech_income",
                "ip_class_2", "conversions"]
 INTEGER_FIELDS = {"staff_total", "st_staff", "ip_class_1", "ip_class_2", "conversions"}
 LABELS = {f.name: f.verbose_name for f in EnterpriseYear._meta.fields}
-
-
-def _check_change(actor, enterprise):
-    if actor is not None and not can(actor, CHANGE, enterprise):
-        raise PermissionDenied(bilingual("无权修改该企业", "you may not change this enterprise"))
 
 
 def check_year(values: dict) -> tuple[dict, dict]:
@@ -73,16 +68,15 @@ def check_year(values: dict) -> tuple[dict, dict]:
     return cleaned, errors
 
 
-@transaction.atomic
+@action(permission=can_edit_figures, target="enterprise")
 def save_year(*, actor, enterprise: Enterprise, year: int, values: dict) -> EnterpriseYear:
-    _check_change(actor, enterprise)
+    """Create or replace one year's figures, all fields or none."""
     if not 1990 <= int(year) <= datetime.date.today().year:
         raise ValidationError({"year": bilingual("年度无效", "invalid year")})
     cleaned, errors = check_year(values)
     if errors:
         raise ValidationError(errors)
-    with acting_as(actor):
-        record, _ = EnterpriseYear.objects.update_or_create(enterprise=enterprise, year=year, defaults=cleaned)
+    record, _ = EnterpriseYear.objects.update_or_create(enterprise=enterprise, year=year, defaults=cleaned)
     return record
 
 
@@ -127,12 +121,15 @@ def cultivation_rules(day: datetime.date | None = None):
     return ruleset_for("cultivation", day or datetime.date.today())
 
 
-@transaction.atomic
+def nominable(enterprise: Enterprise, day: datetime.date | None = None) -> bool:
+    """Whether the firm could join the pool now (its size and no membership yet); who may is a predicate."""
+    return (enterprise.size in cultivation_rules(day).params["eligible_sizes"]
+            and not PoolMembership.objects.filter(enterprise=enterprise).exists())
+
+
+@action(permission=can_nominate_enterprise, target="enterprise")
 def nominate(*, actor, enterprise: Enterprise, year: int) -> PoolMembership:
-    """A county admin puts one of its small firms into the 千强 cultivation pool."""
-    if actor is not None and not actor.is_superuser:
-        if actor.role not in (Role.COUNTY_ADMIN, Role.PROVINCE_ADMIN) or not can(actor, CHANGE, enterprise):
-            raise PermissionDenied(bilingual("只有所在县（市、区）可以推荐入库", "only the firm's county may nominate it"))
+    """An admin over the firm's area puts one of its small firms into the 千强 cultivation pool."""
     rules = cultivation_rules(datetime.date(year, 12, 31)).params
     if enterprise.size not in rules["eligible_sizes"]:
         raise ValidationError({"size": bilingual("仅小微企业可入库", "only small and micro firms may join the pool")})
@@ -140,29 +137,40 @@ def nominate(*, actor, enterprise: Enterprise, year: int) -> PoolMembership:
         raise ValidationError(bilingual("该企业已在培育库中", "the firm is already in the pool"))
     if enterprise.certificates.filter(kind=Certificate.Kind.HIGHTECH, valid_until__gte=datetime.date(year, 1, 1)).exists():
         raise ValidationError(bilingual("该企业已是高新技术企业", "the firm is already a high-tech enterprise"))
-    with acting_as(actor):
-        return PoolMembership.objects.create(enterprise=enterprise, region=enterprise.organisation.region,
-                                             year_joined=year, nominated_by=actor if getattr(actor, "pk", None) else None)
+    return PoolMembership.objects.create(enterprise=enterprise, region=enterprise.organisation.region,
+                                         year_joined=year, nominated_by=actor)
 
 
-@transaction.atomic
+@action(permission=can_record_certificate, target="enterprise")
 def add_certificate(*, actor, enterprise: Enterprise, kind: str, number: str, issued: datetime.date,
                     valid_until: datetime.date) -> Certificate:
-    if actor is not None and not actor.is_superuser and actor.role not in (Role.PROVINCE_ADMIN, Role.CITY_ADMIN,
-                                                                            Role.COUNTY_ADMIN):
-        raise PermissionDenied(bilingual("证书由科技管理部门登记", "certificates are recorded by S&T bureaus"))
-    _check_change(actor, enterprise)
+    """Record a certificate; a 高企 certificate graduates the firm's active pool membership."""
+    if kind not in Certificate.Kind.values:
+        raise ValidationError({"kind": bilingual("证书类型无效", "unknown certificate kind")})
     if valid_until <= issued:
         raise ValidationError({"valid_until": bilingual("有效期应晚于发证日期", "validity must end after issue")})
-    with acting_as(actor):
-        certificate = Certificate.objects.create(enterprise=enterprise, kind=kind, number=number, issued=issued,
-                                                 valid_until=valid_until)
-        pool = PoolMembership.objects.filter(enterprise=enterprise, status=PoolMembership.Status.ACTIVE).first()
-        if pool is not None and kind == Certificate.Kind.HIGHTECH:
-            pool.status, pool.graduated_year = PoolMembership.Status.GRADUATED, issued.year
-            pool.save()
-            record_state_change(pool, "active", "graduated", comment=number, actor=actor)
+    if Certificate.objects.filter(kind=kind, number=number).exists():
+        raise ValidationError({"number": bilingual("该证书编号已登记", "this certificate number is already recorded")})
+    certificate = Certificate.objects.create(enterprise=enterprise, kind=kind, number=number, issued=issued,
+                                             valid_until=valid_until)
+    membership = PoolMembership.objects.filter(enterprise=enterprise, status=PoolMembership.Status.ACTIVE).first()
+    if membership is not None and kind == Certificate.Kind.HIGHTECH:
+        graduate(actor=actor, membership=membership, year=issued.year)
     return certificate
+
+
+@action(permission=can_graduate_member, target="membership")
+def graduate(*, actor, membership: PoolMembership, year: int) -> PoolMembership:
+    """An active pool member became 高新技术企业 in `year` (a 高企 certificate issued that year)."""
+    certificate = (membership.enterprise.certificates.filter(kind=Certificate.Kind.HIGHTECH, issued__year=year)
+                   .order_by("-issued").first())
+    if certificate is None:
+        raise ValidationError({"year": bilingual(f"该企业没有 {year} 年颁发的高新技术企业证书",
+                                                 f"the firm holds no high-tech certificate issued in {year}")})
+    membership.status, membership.graduated_year = PoolMembership.Status.GRADUATED, year
+    membership.save()
+    record_state_change(membership, "active", "graduated", comment=certificate.number)
+    return membership
 
 
 def pool_progress(user, today: datetime.date | None = None) -> dict:
@@ -191,5 +199,5 @@ def pool_progress(user, today: datetime.date | None = None) -> dict:
             .order_by("-graduated", "region__code"))
     return {"ruleset": rules.describe(), "start_year": start, "end_year": end, "target": target,
             "graduates": total, "members": pool.count(), "cumulative": cumulative, "projection": projection,
-            "projected": projected, "on_track": projected >= target if user.role == Role.PROVINCE_ADMIN else None,
+            "projected": projected, "on_track": projected >= target if can_view_pool_target(user) else None,
             "counties": list(rows)}

@@ -14,6 +14,11 @@ VAR_DIR = Path(os.environ.get("COUNTYINNO_VAR_DIR", PROJECT_DIR / "var"))
 DEFAULT_SECRET_KEY = "countyinno-insecure-development-key-do-not-use-in-production"
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -196,6 +201,15 @@ JOB_QUEUE = os.environ.get("JOB_QUEUE", "countyinno")
 CELERY_TASK_DEFAULT_QUEUE = JOB_QUEUE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job heartbeats every JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_SECONDS is reaped
+# (re-queued when its kind is idempotent and fewer than JOB_MAX_ATTEMPTS ran, failed otherwise).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# The periodic tasks (core.schedule) run in a thread of the web process unless Celery beat runs them.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", True)
+# Behind a reverse proxy: the request header carrying the client address, e.g. HTTP_X_FORWARDED_FOR.
+AUDIT_CLIENT_IP_HEADER = os.environ.get("AUDIT_CLIENT_IP_HEADER", "")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

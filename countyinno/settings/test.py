@@ -13,5 +13,7 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a Celery worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-countyinno.sqlite3")}
+    # One file per test run (process), so parallel runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-countyinno-{os.getpid()}.sqlite3")}
 MARKET_DENSE = os.environ.get("MARKET_DENSE") == "1"  # the retrieval tests exercise the encoder directly
+EMBEDDED_SCHEDULER = False  # tests run periodic tasks by calling them

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 
+from countyinno.core import audit
 from countyinno.core.scoping import ScopeRule
 
 # Models whose matrix is proven elsewhere or that are not county-scoped.
@@ -23,10 +24,11 @@ ELSEWHERE = {
 def _framework_and_campaign():
     from countyinno.monitoring import services
 
-    framework = services.publish_framework(actor=None, framework=services.create_framework(
-        actor=None, code="M", name="矩阵", rows=services.default_framework_rows()))
-    return framework, services.open_campaign(actor=None, year=2025, framework=framework,
-                                             deadline=datetime.date(2026, 3, 1))
+    with audit.system("scope matrix fixture"):
+        framework = services.publish_framework(actor=None, framework=services.create_framework(
+            actor=None, code="M", name="矩阵", rows=services.default_framework_rows()))
+        return framework, services.open_campaign(actor=None, year=2025, framework=framework,
+                                                 deadline=datetime.date(2026, 3, 1))
 
 
 def build(label, world, key):
@@ -126,7 +128,8 @@ def build(label, world, key):
         "talent.WorkstationApplication": lambda: WorkstationApplication.objects.create(
             host=org, kind="expert", expert_name="专家", months_per_year=3),
     }
-    return builders[label]()
+    with audit.system("scope matrix fixture"), audit.bulk("scope matrix fixture"):
+        return builders[label]()
 
 
 def scoped_models():

@@ -1,0 +1,52 @@
+"""One case per declared action of enterprises: who may, and a realistic someone who may not."""
+
+import datetime
+
+from countyinno.core.testing import Case, action_case
+from countyinno.enterprises.models import Certificate, Enterprise, PoolMembership
+
+FIGURES = {"sales": 3000, "total_income": 3100, "hightech_income": 2200, "total_assets": 4000, "net_assets": 1500,
+           "staff_total": 80, "st_staff": 12, "rd_personnel": 60}
+
+
+def _firm(organisation, size="small"):
+    return Enterprise.objects.create(organisation=organisation, industry="C3911", size=size,
+                                     founded=datetime.date(2015, 5, 1), domain="电子信息")
+
+
+def _member(firm, year=2021):
+    return PoolMembership.objects.create(enterprise=firm, region=firm.organisation.region, year_joined=year)
+
+
+@action_case("enterprises.save_year")
+def _(world):
+    # The neighbouring firm's member may not enter another firm's figures.
+    return Case(kwargs={"enterprise": _firm(world.enterprise_a), "year": 2023, "values": FIGURES},
+                allowed=world.users["member_a"], denied=world.users["member_a2"])
+
+
+@action_case("enterprises.nominate")
+def _(world):
+    # Another county of the same city may not nominate this county's firm; the city admin may.
+    return Case(kwargs={"enterprise": _firm(world.enterprise_a), "year": 2024},
+                allowed=world.users["city_ab"], denied=world.users["county_b"])
+
+
+@action_case("enterprises.add_certificate")
+def _(world):
+    # A firm may not record its own 高企 certificate; its county does (and the pool membership graduates).
+    firm = _firm(world.enterprise_a)
+    _member(firm)
+    return Case(kwargs={"enterprise": firm, "kind": "hightech", "number": "GR202237990001",
+                        "issued": datetime.date(2023, 11, 30), "valid_until": datetime.date(2026, 11, 30)},
+                allowed=world.users["county_a"], denied=world.users["member_a"])
+
+
+@action_case("enterprises.graduate")
+def _(world):
+    firm = _firm(world.enterprise_c)
+    membership = _member(firm)
+    Certificate.objects.create(enterprise=firm, kind="hightech", number="GR202237990002",
+                               issued=datetime.date(2023, 11, 30), valid_until=datetime.date(2026, 11, 30))
+    return Case(kwargs={"membership": membership, "year": 2023},
+                allowed=world.users["county_c"], denied=world.users["county_a"])
