@@ -1,9 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.contrib.auth import views as auth_views
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from countyinno.accounts.auth_views import LoginView, PasswordChangeView, totp_step
+from countyinno.regions.views import boundaries_geojson
+
 urlpatterns = [
+    path("", include("countyinno.portal.urls")),
     path("", include("countyinno.core.urls")),
+    path("map/boundaries.geojson", boundaries_geojson, name="map-boundaries"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("login/totp/", totp_step, name="login-totp"),
+    path("password/change/", PasswordChangeView.as_view(), name="password-change"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("regions/", include("countyinno.regions.urls")),
     path("accounts/", include("countyinno.accounts.urls")),
     path("monitoring/", include("countyinno.monitoring.urls")),

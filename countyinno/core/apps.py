@@ -16,6 +16,9 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="countyinno_cache_table")
         autodiscover_modules("jobs")  # every app's jobs.py registers its job kinds
+        # Predicates must be registered before the first restrict(); declared actions before any walk.
+        autodiscover_modules("permissions")
+        autodiscover_modules("services")
 
 
 def _create_cache_table(sender, using="default", **kwargs):

@@ -39,6 +39,13 @@ class AuditedModel(models.Model):
         abstract = True
 
 
+def _entry_model():
+    """core.AuditLogEntry, looked up rather than imported: core.models builds on this module."""
+    from django.apps import apps
+
+    return apps.get_model("core", "AuditLogEntry")
+
+
 def current_actor():
     return _current_actor.get()
 
@@ -175,7 +182,7 @@ def entry(action: str, instance: models.Model, before: dict | None, after: dict 
     """An unsaved AuditLogEntry for `instance` (for bulk inserts); `record` saves one."""
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import AuditLogEntry
+    AuditLogEntry = _entry_model()
 
     if resolve_scope:
         rule = getattr(type(instance), "scope", None)
@@ -208,7 +215,7 @@ def record_event(action: str, model: type[models.Model], *, object_id: str = "-"
     """An entry about something other than one saved object: an export, a refused attempt, a log-in."""
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import AuditLogEntry
+    AuditLogEntry = _entry_model()
 
     return AuditLogEntry.objects.create(
         **_actor_fields(actor), action=action, content_type=ContentType.objects.get_for_model(model),
@@ -312,8 +319,8 @@ def _logged_in(sender, request, user, **kwargs):
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
-    record_login(username=str(credentials.get("username", ""))[:150], ok=False, method="password",
-                 reason="bad-credentials", request=request)
+    record_login(username=str(credentials.get("username", ""))[:150], ok=False,
+                 method=getattr(request, "login_method", "password"), reason="bad-credentials", request=request)
 
 
 # ------------------------------------------------------------------ bulk writes
@@ -356,7 +363,7 @@ def _scope_ids(model, pks) -> dict:
 
 def _bulk_entries(action: str, model, pairs, reason: str):
     """pairs: [(instance, before, after)] → one entry each, inserted together."""
-    from .models import AuditLogEntry
+    AuditLogEntry = _entry_model()
 
     scope = _scope_ids(model, [obj.pk for obj, _, _ in pairs if obj.pk is not None])
     made = []

@@ -114,9 +114,10 @@ class HistoryValidator:
             return
         from django.contrib.auth.hashers import check_password
 
-        from countyinno.accounts.models import PasswordHistory
-
-        for old in PasswordHistory.objects.filter(user=user).order_by("-created_at")[: self.keep]:
+        history = getattr(user, "password_history", None)  # accounts' PasswordHistory, by relation
+        if history is None:
+            return
+        for old in history.order_by("-created_at")[: self.keep]:
             if check_password(password, old.password):
                 raise ValidationError(bilingual(f"不能与最近 {self.keep} 次使用过的密码相同",
                                                 f"may not repeat any of your last {self.keep} passwords"),

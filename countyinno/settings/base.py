@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "countyinno.core",
+    "countyinno.portal",
     "countyinno.regions",
     "countyinno.accounts",
     "countyinno.monitoring",
@@ -219,6 +220,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 DEMO_PASSWORD = "CountyInno@2026"
+# The province this deployment serves (GB/T 2260 two-digit code).
+PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "37")
 
 LOGGING = {
     "version": 1,

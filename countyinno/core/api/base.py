@@ -65,12 +65,14 @@ class ObtainTokenView(APIView):
             errors["password"] = [bilingual("该字段为必填项", "This field is required.")]
         if errors:
             raise exceptions.ValidationError(errors)
-        from countyinno.core import security
+        from countyinno.core import audit, security
 
         if security.is_locked(username):
+            audit.record_login(username=username, ok=False, method="token", reason="locked", request=request._request)
             raise exceptions.AuthenticationFailed(bilingual("失败次数过多，账号已临时锁定", "too many failed attempts; locked"))
+        request._request.login_method = "token"
         user = authenticate(request=request._request, username=username, password=password)
-        if user is None:
+        if user is None:  # the user_login_failed signal has recorded the attempt
             security.register_failure(username)
             raise exceptions.AuthenticationFailed()
         if user.totp_secret:  # accounts with a second factor get tokens only after the TOTP step
@@ -78,8 +80,11 @@ class ObtainTokenView(APIView):
 
             if not pyotp.TOTP(user.totp_secret).verify(str(request.data.get("otp", "")), valid_window=1):
                 security.register_failure(username)
+                audit.record_login(username=username, user=user, ok=False, method="totp", reason="totp-failed",
+                                   request=request._request)
                 raise exceptions.AuthenticationFailed(bilingual("需要有效的动态口令 otp", "a valid one-time code (otp) is required"))
         security.clear_failures(username)
         token, _ = Token.objects.get_or_create(user=user)
+        audit.record_login(username=username, user=user, ok=True, method="token", request=request._request)
         return Response({"token": token.key, "username": user.username, "role": user.role})
 

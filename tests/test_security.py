@@ -109,7 +109,8 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
     assert "countyinno.W001" in loose.stdout + loose.stderr
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL (CI runs it)")
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="the trigger exists on PostgreSQL only: runs in `make test-postgres` (CI's second pass)")
 def test_database_refuses_to_edit_audit_records(world):
     from django.db import DatabaseError, transaction
 
