@@ -9,13 +9,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_register_a_contract_at_a_county_point(shandong, live_server, browser):
+    from countyinno.contracts import services
     from countyinno.contracts.models import RegistrationPoint
     from countyinno.accounts.testing import ScopeWorld
     from countyinno.core.validators import make_credit_code
 
     world = ScopeWorld.build()
     point = RegistrationPoint.objects.create(region=world.county_a, code="02", name="历下区技术合同登记服务点")
-    point.staff.add(world.users["county_a"])
+    services.set_point_staff(actor=world.users["city_ab"], point=point, staff=[world.users["county_a"]])
     base = live_server.url
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})

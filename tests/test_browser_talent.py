@@ -1,5 +1,5 @@
-"""An enterprise files a demand, the province solves the plan, the talent sees the assignment and logs
-a visit, the enterprise confirms it."""
+"""An enterprise files a demand, the province solves the plan (a background job), the talent sees the
+assignment and logs a visit, the enterprise confirms it."""
 
 import datetime
 
@@ -47,6 +47,9 @@ def test_demand_plan_visit_confirmation(shandong, live_server, browser):
     prov.goto(f"{base}/talent/")
     prov.fill("#solve-form input[name=year]", str(year))
     prov.click("#solve-plan")
+    # The solve runs as a background job: its page shows the progress, then links to the plan.
+    prov.wait_for_selector("#job-progress")
+    prov.click("#job-next")
     prov.wait_for_selector("#assignment-table")
     assert "王研究员" in prov.inner_text("#assignment-table") and "领域匹配" in prov.inner_text("#assignment-table")
     prov.click("#publish-plan")

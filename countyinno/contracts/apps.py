@@ -7,4 +7,6 @@ class ContractsConfig(AppConfig):
     verbose_name = "技术合同 Technology contracts"
 
     def ready(self):
-        from . import providers  # noqa: F401  registers 技术合同成交额 for the monitoring survey
+        # permissions and services declare the app's predicates and actions; providers registers
+        # 技术合同成交额 for the monitoring survey.
+        from . import permissions, providers, services  # noqa: F401

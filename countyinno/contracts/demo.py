@@ -15,7 +15,8 @@ from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.engines.rules import contracts as rules
 from countyinno.regions.models import Region
 
-from .models import RegistrationCounter, RegistrationPoint, TechContract, TechnologyManager, TrainingCourse
+from . import services
+from .models import RegistrationCounter, TechContract, TechnologyManager
 from .services import contract_payload
 
 SUBTYPES = [("development", "entrusted"), ("development", "cooperative"), ("transfer", "know_how"),
@@ -26,18 +27,20 @@ FIELDS = ["电子信息", "先进制造与自动化", "新材料", "生物与新
 
 @demo_generator(order=35, name="contracts")
 def demo_contracts(ctx: DemoContext) -> dict:
+    """Runs inside audit.system() + audit.bulk() (see core.demo): points and training go through the
+    declared actions; the thousands of historical contracts are bulk-loaded, one audit entry each."""
     if TechContract.objects.exists():
         return {"kept": True, "contracts": TechContract.objects.count()}
     rng = np.random.default_rng([ctx.seed, 35])
     with transaction.atomic():
         province = Region.objects.get(code="370000")
-        points = {province.code: RegistrationPoint.objects.create(region=province, code="01", name="山东省技术合同登记处")}
+        points = {province.code: services.create_point(actor=None, region=province, code="01", name="山东省技术合同登记处")}
         counties_with_points = set()
         for city in Region.objects.filter(level="city", province=province).order_by("code"):
-            points[city.code] = RegistrationPoint.objects.create(region=city, code="01", name=f"{city.name}技术合同登记处")
+            points[city.code] = services.create_point(actor=None, region=city, code="01", name=f"{city.name}技术合同登记处")
             for n, county in enumerate(Region.objects.filter(city=city, level="county").order_by("code")[::3], start=2):
-                points[county.code] = RegistrationPoint.objects.create(region=county, code=f"{n:02d}",
-                                                                       name=f"{county.name}技术合同登记服务点")
+                points[county.code] = services.create_point(actor=None, region=county, code=f"{n:02d}",
+                                                            name=f"{county.name}技术合同登记服务点")
                 counties_with_points.add(county.code)
         sellers = list(Organisation.objects.filter(kind__in=["enterprise", "university", "institute"])
                        .select_related("region", "region__city"))
@@ -97,9 +100,9 @@ def demo_contracts(ctx: DemoContext) -> dict:
                                                   specialties=FIELDS[(j + k) % len(FIELDS)],
                                                   certificate_number=f"JSJLR2025{j:02d}{k}" if k < 2 else ""))
         TechnologyManager.objects.bulk_create(managers)
-        course = TrainingCourse.objects.create(title="2025年技术经理人初级培训班", region=province,
-                                               starts_on=datetime.date(2025, 6, 10), hours=48)
-        course.attendees.set(TechnologyManager.objects.all())
+        course = services.create_course(actor=None, region=province, title="2025年技术经理人初级培训班",
+                                        starts_on=datetime.date(2025, 6, 10), hours=48)
+        services.record_attendance(actor=None, course=course, managers=TechnologyManager.objects.all())
         brokered = list(TechContract.objects.filter(agency__isnull=False))
         for manager in TechnologyManager.objects.all():
             manager.deals.set([c for c in brokered if c.agency_id == manager.organisation_id][:5])

@@ -35,12 +35,17 @@ class RegistrationPoint(AuditedModel, TimeStampedModel):
         super().save(*args, **kwargs)
 
 
-class RegistrationCounter(models.Model):
-    """Serial numbers per point and year; taken under a row lock so a number is never issued twice."""
+class RegistrationCounter(AuditedModel):
+    """Serial numbers per point and year; taken under a row lock so a number is never issued twice.
+
+    Audited: each number issued is a decision, and the entry sits with the point's region."""
 
     point = models.ForeignKey(RegistrationPoint, on_delete=models.CASCADE)
     year = models.PositiveIntegerField()
     last_serial = models.PositiveIntegerField(default=0)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="point__region", public_view=True)  # serial numbers are printed on certificates
 
     class Meta:
         unique_together = [("point", "year")]

@@ -1,24 +1,26 @@
-"""Every write for technology contracts: application, decision with numbering, payments; statistics."""
+"""Every write for technology contracts — registration points, applications, decisions with numbering, payments,
+technology managers and training — as declared actions; statistics and agency rewards are read-only helpers."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from countyinno.accounts.models import Organisation, Role
-from countyinno.core.audit import acting_as, record_state_change
+from countyinno.accounts.models import Organisation, User
+from countyinno.core import audit
+from countyinno.core.actions import action
 from countyinno.core.errors import bilingual
-from countyinno.core.scoping import CHANGE, can
 from countyinno.engines.rules import contracts as rules
 from countyinno.engines.rules import ruleset_for
 from countyinno.engines.rules.common import RuleInputError
 
-from .models import Payment, RegistrationCounter, RegistrationPoint, TechContract
+from .models import Payment, RegistrationCounter, RegistrationPoint, TechContract, TechnologyManager, TrainingCourse
+from .permissions import (can_add_manager, can_apply_contract, can_create_course, can_create_point,
+                          can_decide_contract, can_manage_course, can_manage_point, can_record_payment)
 
 
 def contract_payload(seller: Organisation, point: RegistrationPoint, data: dict) -> dict:
@@ -30,11 +32,44 @@ def contract_payload(seller: Organisation, point: RegistrationPoint, data: dict)
     return payload
 
 
-@transaction.atomic
+def _within_scope(actor, queryset, pks, field: str, zh: str, en: str) -> None:
+    """Every pk must be one the actor may see (platform work, with no actor, may name any)."""
+    if actor is None:
+        return
+    visible = set(queryset.restrict(actor).filter(pk__in=pks).values_list("pk", flat=True))
+    if set(pks) - visible:
+        raise ValidationError({field: bilingual(zh, en)})
+
+
+# ------------------------------------------------------------------ registration points
+@action(permission=can_create_point, target="region")
+def create_point(*, actor, region, code: str, name: str) -> RegistrationPoint:
+    """设立登记服务点: a two-digit point code, unique within the city (it is part of every number)."""
+    if len(code) != 2 or not code.isdigit():
+        raise ValidationError({"code": bilingual("登记点代码为两位数字", "the point code is two digits")})
+    if RegistrationPoint.objects.filter(numbering_prefix=region.code[:4], code=code).exists():
+        raise ValidationError({"code": bilingual("该市已有此登记点代码", "this point code is taken in the city")})
+    return RegistrationPoint.objects.create(region=region, code=code, name=name)
+
+
+@action(permission=can_manage_point, target="point")
+def set_point_staff(*, actor, point: RegistrationPoint, staff) -> RegistrationPoint:
+    """Appoint the people who decide the point's contracts; the change is audited on the point."""
+    pks = sorted({u.pk for u in staff})
+    _within_scope(actor, User.objects, pks, "staff", "只能任命本辖区的人员", "staff must be people of your area")
+    before = sorted(point.staff.values_list("pk", flat=True))
+    point.staff.set(pks)
+    if before != pks:
+        audit.record("update", point, {"staff": before}, {"staff": pks}, comment="登记点人员 / point staff")
+    return point
+
+
+# ------------------------------------------------------------------ applications and decisions
+@action(permission=can_apply_contract, target="seller", name="contracts.apply_contract")
 def apply(*, actor, seller: Organisation, point: RegistrationPoint, data: dict) -> TechContract:
-    """卖方申请认定登记: the seller applies once, at a point of its own region."""
-    if actor is not None and not can(actor, CHANGE, seller):
-        raise PermissionDenied(bilingual("只能以本单位名义申请", "you may apply only for your own organisation"))
+    """卖方申请认定登记: the seller applies once, at an open point of its own region."""
+    if not point.is_active:
+        raise ValidationError({"point": bilingual("该登记点已停止受理", "this point no longer accepts applications")})
     payload = contract_payload(seller, point, data)
     try:
         verdict = rules.check(payload)
@@ -48,28 +83,20 @@ def apply(*, actor, seller: Organisation, point: RegistrationPoint, data: dict) 
     agency = None
     if payload.get("agency", {}).get("credit_code"):
         agency = Organisation.objects.filter(credit_code=payload["agency"]["credit_code"]).first()
-    with acting_as(actor):
-        return TechContract.objects.create(
-            point=point, seller=seller, agency=agency, project_name=payload.get("project_name", ""),
-            category=payload["category"], subtype=payload["subtype"],
-            signed_on=datetime.date.fromisoformat(payload["signed_on"]), buyer_name=buyer.get("name", ""),
-            buyer_credit_code=buyer.get("credit_code", ""), buyer_area_code=buyer.get("area_code", ""),
-            technical_field=payload.get("technical_field", ""), total_amount=float(payload["total_amount"]),
-            technical_amount=verdict["technical_transaction_amount"], payload=payload, verdict=verdict,
-            related_party=verdict["related_party"], due_on=timezone.localdate() + datetime.timedelta(days=days))
+    return TechContract.objects.create(
+        point=point, seller=seller, agency=agency, project_name=payload.get("project_name", ""),
+        category=payload["category"], subtype=payload["subtype"],
+        signed_on=datetime.date.fromisoformat(payload["signed_on"]), buyer_name=buyer.get("name", ""),
+        buyer_credit_code=buyer.get("credit_code", ""), buyer_area_code=buyer.get("area_code", ""),
+        technical_field=payload.get("technical_field", ""), total_amount=float(payload["total_amount"]),
+        technical_amount=verdict["technical_transaction_amount"], payload=payload, verdict=verdict,
+        related_party=verdict["related_party"], due_on=timezone.localdate() + datetime.timedelta(days=days))
 
 
-def _check_staff(actor, contract):
-    if actor is None or actor.is_superuser:
-        return
-    if not contract.point.staff.filter(pk=actor.pk).exists() and not (
-            actor.role in (Role.PROVINCE_ADMIN, Role.CITY_ADMIN, Role.COUNTY_ADMIN)
-            and can(actor, CHANGE, contract.point)):
-        raise PermissionDenied(bilingual("只有该登记点工作人员可以认定", "only the point's staff may decide"))
+def _next_number(point: RegistrationPoint, year: int) -> str:
+    """year (2) + province (2) + city (2) + point (2) + serial (6), unique under concurrency.
 
-
-def next_number(point: RegistrationPoint, year: int) -> str:
-    """year (2) + province (2) + city (2) + point (2) + serial (6), unique under concurrency."""
+    Only called inside `register`: the counter row stays locked until that action's transaction ends."""
     counter, _ = RegistrationCounter.objects.get_or_create(point=point, year=year)
     counter = RegistrationCounter.objects.select_for_update().get(pk=counter.pk)
     counter.last_serial += 1
@@ -78,57 +105,92 @@ def next_number(point: RegistrationPoint, year: int) -> str:
     return f"{year % 100:02d}{area[:2]}{area[2:4]}{point.code}{counter.last_serial:06d}"
 
 
-@transaction.atomic
-def register(*, actor, contract: TechContract, today: datetime.date | None = None) -> TechContract:
-    locked = TechContract.objects.select_for_update().get(pk=contract.pk)
-    _check_staff(actor, locked)
+def _lock_undecided(contract: TechContract) -> TechContract:
+    locked = TechContract.objects.select_for_update().select_related("point", "point__region").get(pk=contract.pk)
     if locked.status != TechContract.Status.SUBMITTED:
         raise ValidationError(bilingual("该合同已认定", "this contract has already been decided"))
+    return locked
+
+
+@action(permission=can_decide_contract, target="contract", name="contracts.register_contract")
+def register(*, actor, contract: TechContract, today: datetime.date | None = None) -> TechContract:
+    """准予登记: check the rules again and issue the next number of the point (row lock on its counter)."""
+    locked = _lock_undecided(contract)
     verdict = rules.check(locked.payload, today)
     if not verdict["registrable"]:
         raise ValidationError(bilingual("合同不符合登记条件，只能不予登记：", "the contract fails the rules and can only be refused: ")
                               + "; ".join(f["reason"] for f in verdict["failed"]))
     today = today or timezone.localdate()
-    locked.registration_number = next_number(locked.point, today.year)
+    locked.registration_number = _next_number(locked.point, today.year)
     locked.status, locked.decided_on, locked.verdict = TechContract.Status.REGISTERED, today, verdict
-    locked.decided_by = actor if getattr(actor, "pk", None) else None
+    locked.decided_by = actor
     locked.technical_amount = verdict["technical_transaction_amount"]
-    with acting_as(actor):
-        locked.save()
-        record_state_change(locked, "submitted", "registered", comment=locked.registration_number, actor=actor)
+    locked.save()
+    audit.record_state_change(locked, "submitted", "registered", comment=locked.registration_number)
     return locked
 
 
-@transaction.atomic
+@action(permission=can_decide_contract, target="contract", name="contracts.refuse_contract")
 def refuse(*, actor, contract: TechContract, reason: str = "") -> TechContract:
-    locked = TechContract.objects.select_for_update().get(pk=contract.pk)
-    _check_staff(actor, locked)
-    if locked.status != TechContract.Status.SUBMITTED:
-        raise ValidationError(bilingual("该合同已认定", "this contract has already been decided"))
+    """不予登记: with the failed rules and the point's own reason; at least one is needed."""
+    locked = _lock_undecided(contract)
     reasons = [f["reason"] for f in locked.verdict.get("failed", [])]
     if reason.strip():
         reasons.append(reason.strip())
     if not reasons:
         raise ValidationError({"reason": bilingual("不予登记须说明理由", "a refusal needs a reason")})
     locked.status, locked.decided_on, locked.refusal_reasons = TechContract.Status.REFUSED, timezone.localdate(), reasons
-    locked.decided_by = actor if getattr(actor, "pk", None) else None
-    with acting_as(actor):
-        locked.save()
-        record_state_change(locked, "submitted", "refused", comment="; ".join(reasons), actor=actor)
+    locked.decided_by = actor
+    locked.save()
+    audit.record_state_change(locked, "submitted", "refused", comment="; ".join(reasons))
     return locked
 
 
+@action(permission=can_record_payment, target="contract")
 def record_payment(*, actor, contract: TechContract, paid_on: datetime.date, amount: float) -> Payment:
-    if actor is not None and not can(actor, CHANGE, contract):
-        raise PermissionDenied(bilingual("无权登记到账", "you may not record payments for this contract"))
+    """到账登记: payments of a registered contract, never more in total than the contract's amount."""
     if contract.status != TechContract.Status.REGISTERED:
         raise ValidationError(bilingual("只能为已登记合同登记到账", "payments are recorded for registered contracts"))
     paid = contract.payments.aggregate(total=Sum("amount"))["total"] or 0
     if amount <= 0 or paid + amount > contract.total_amount + 1e-9:
         raise ValidationError({"amount": bilingual(f"到账金额应为正数且累计不超过合同总额 {contract.total_amount:g}",
                                                    f"must be positive and keep the total within {contract.total_amount:g}")})
-    with acting_as(actor):
-        return Payment.objects.create(contract=contract, paid_on=paid_on, amount=amount)
+    return Payment.objects.create(contract=contract, paid_on=paid_on, amount=amount)
+
+
+# ------------------------------------------------------------------ technology managers and training
+@action(permission=can_add_manager, target="organisation")
+def add_manager(*, actor, organisation: Organisation, name: str, specialties: str = "",
+                certificate_number: str = "", user=None) -> TechnologyManager:
+    """登记技术经理人 of an organisation; `user` links the person's own account (one profile each)."""
+    if not name.strip():
+        raise ValidationError({"name": bilingual("姓名不能为空", "a name is required")})
+    if user is not None and TechnologyManager.objects.filter(user=user).exists():
+        raise ValidationError({"user": bilingual("该账号已有技术经理人档案", "this account already has a profile")})
+    return TechnologyManager.objects.create(organisation=organisation, name=name.strip(), specialties=specialties,
+                                            certificate_number=certificate_number, user=user)
+
+
+@action(permission=can_create_course, target="region")
+def create_course(*, actor, region, title: str, starts_on: datetime.date, hours: int) -> TrainingCourse:
+    """技术经理人培训: a course run in a region of the actor's area."""
+    if hours <= 0:
+        raise ValidationError({"hours": bilingual("学时须为正数", "hours must be positive")})
+    return TrainingCourse.objects.create(region=region, title=title, starts_on=starts_on, hours=hours)
+
+
+@action(permission=can_manage_course, target="course")
+def record_attendance(*, actor, course: TrainingCourse, managers) -> TrainingCourse:
+    """Who attended a course (adds to those already recorded); audited on the course."""
+    pks = sorted({m.pk for m in managers})
+    _within_scope(actor, TechnologyManager.objects, pks, "managers", "只能登记本辖区的技术经理人",
+                  "attendees must be managers of your area")
+    before = sorted(course.attendees.values_list("pk", flat=True))
+    course.attendees.add(*pks)
+    after = sorted(course.attendees.values_list("pk", flat=True))
+    if before != after:
+        audit.record("update", course, {"attendees": before}, {"attendees": after}, comment="培训签到 / attendance")
+    return course
 
 
 # ------------------------------------------------------------------ statistics

@@ -4,19 +4,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from countyinno.accounts.models import Role
-from countyinno.core.exports import xlsx_response
-from countyinno.core.scoping import CHANGE
+from countyinno.core import audit
+from countyinno.core.exports import file_response, xlsx_response
 from countyinno.core.views import flash_errors, paginate
 
 from . import services
 from .forms import ContractForm
 from .models import RegistrationPoint, TechContract, TechnologyManager
+from .permissions import can_apply_contract
 
 
 def _year(request):
@@ -36,13 +36,14 @@ def contract_list(request):
     due = contracts.filter(status=TechContract.Status.SUBMITTED).order_by("due_on")[:20]
     return render(request, "contracts/contract_list.html", {
         "page": paginate(request, contracts), "status": status, "statuses": TechContract.Status.choices,
-        "year": year or "", "due": due, "today": datetime.date.today()})
+        "year": year or "", "due": due, "today": datetime.date.today(),
+        "may_apply": _seller_for(request.user) is not None})
 
 
 def _seller_for(user):
-    if user.organisation_id and user.role == Role.ORG_MEMBER:
-        return user.organisation
-    return None
+    """The organisation the user may apply for as the seller, if any."""
+    organisation = user.organisation if user.organisation_id else None
+    return organisation if organisation is not None and can_apply_contract(user, organisation) else None
 
 
 @login_required
@@ -62,7 +63,8 @@ def contract_apply(request):
             for field, errors in (exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]):
                 form.add_error(field if field in form.fields else None, errors)
         except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+            flash_errors(request, exc)
+            return redirect("contracts:list")
         else:
             messages.success(request, "已提交认定登记申请 / application submitted")
             return redirect("contracts:detail", contract.pk)
@@ -73,17 +75,15 @@ def contract_apply(request):
 def contract_detail(request, pk):
     contract = get_object_or_404(TechContract.objects.restrict(request.user).select_related("seller", "point",
                                                                                            "point__region"), pk=pk)
-    is_staff = contract.point.staff.filter(pk=request.user.pk).exists() or (
-        request.user.role in (Role.PROVINCE_ADMIN, Role.CITY_ADMIN, Role.COUNTY_ADMIN))
     return render(request, "contracts/contract_detail.html", {
-        "contract": contract, "can_decide": is_staff and contract.status == TechContract.Status.SUBMITTED,
-        "payments": contract.payments.order_by("paid_on"), "today": datetime.date.today()})
+        "contract": contract, "payments": contract.payments.order_by("paid_on"), "today": datetime.date.today()})
 
 
 @login_required
 @require_POST
 def contract_decide(request, pk, decision):
-    contract = get_object_or_404(TechContract.objects.restrict(request.user, CHANGE), pk=pk)
+    """A visible contract the user may not decide: the refusal is flashed (and audited by the action)."""
+    contract = get_object_or_404(TechContract.objects.restrict(request.user), pk=pk)
     try:
         if decision == "register":
             contract = services.register(actor=request.user, contract=contract)
@@ -101,7 +101,7 @@ def contract_decide(request, pk, decision):
 @login_required
 @require_POST
 def contract_payment(request, pk):
-    contract = get_object_or_404(TechContract.objects.restrict(request.user, CHANGE), pk=pk)
+    contract = get_object_or_404(TechContract.objects.restrict(request.user), pk=pk)
     try:
         services.record_payment(actor=request.user, contract=contract,
                                 paid_on=datetime.date.fromisoformat(request.POST.get("paid_on", "")),
@@ -121,9 +121,11 @@ def contract_certificate(request, pk):
     contract = get_object_or_404(TechContract.objects.restrict(request.user).select_related("seller", "point"),
                                  pk=pk, status=TechContract.Status.REGISTERED)
     html = render_to_string("contracts/certificate.html", {"contract": contract})
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="contract-{contract.registration_number}.pdf"'
-    return response
+    pdf = HTML(string=html).write_pdf()
+    audit.record_export(request.user, TechContract, what="技术合同登记证明 / registration certificate",
+                        filters={"contract": contract.pk, "registration_number": contract.registration_number},
+                        rows=1, fmt="pdf")
+    return file_response(pdf, f"contract-{contract.registration_number}.pdf", "application/pdf")
 
 
 @login_required
@@ -134,7 +136,9 @@ def statistics(request):
         rows = ([r["seller__region__code"], r["seller__region__name"], r["seller__region__city__name"], r["count"],
                  r["amount"], r["inflow"]] for r in stats["by_county"])
         return xlsx_response("contract-statistics.xlsx", "statistics", ["代码 code", "县 county", "市 city", "合同数 count",
-                                                                        "技术交易额（万元）outflow", "吸纳（万元）inflow"], rows)
+                                                                        "技术交易额（万元）outflow", "吸纳（万元）inflow"], rows,
+                             request=request, model=TechContract,
+                             what="技术合同成交统计（按县）/ contract statistics by county", filters={"year": year})
     return render(request, "contracts/statistics.html", {"stats": stats, "year": year or ""})
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.regions.models import Region
 
-from . import services
+from . import indexing, services
 from .models import CountySubmission, IndexRun, IndicatorFramework, SubmissionValue, SurveyCampaign
 
 YEARS = range(2020, 2025)
@@ -71,6 +71,8 @@ def demo_value(code, node, capability, extra, county, year, rng) -> float:
 
 @demo_generator(order=40, name="monitoring")
 def demo_monitoring(ctx: DemoContext) -> dict:
+    """Runs inside `audit.system()` + `audit.bulk()` (core.demo): actions take actor=None, bulk loads
+    are recorded per object."""
     if IndexRun.objects.filter(status=IndexRun.Status.SUCCEEDED).exists():
         return {"kept": True, "runs": IndexRun.objects.count()}
     with transaction.atomic():
@@ -104,8 +106,7 @@ def demo_monitoring(ctx: DemoContext) -> dict:
             SubmissionValue.objects.bulk_create(values, batch_size=2000)
             if year < max(YEARS):
                 campaign.submissions.update(status=CountySubmission.Status.APPROVED)
-                campaign.status = SurveyCampaign.Status.CLOSED
-                campaign.save(update_fields=["status"])
+                services.close_campaign(actor=None, campaign=campaign)
             else:
                 # The latest year is mid-cycle: most approved, some waiting for review, a few drafts.
                 codes = [c.code for c in counties]
@@ -116,12 +117,10 @@ def demo_monitoring(ctx: DemoContext) -> dict:
                               CountySubmission.Status.SUBMITTED if s.region.code in waiting else
                               CountySubmission.Status.APPROVED)
                     CountySubmission.objects.filter(pk=s.pk).update(status=status)
-    from .indexing import start_index_run
-
     runs = 0
     for campaign in SurveyCampaign.objects.filter(framework=framework).order_by("year"):
         if campaign.year >= max(YEARS) - 1:  # the last two years have computed runs
-            start_index_run(actor=None, campaign=campaign, backend="sync")
+            indexing.start_index_run(actor=None, campaign=campaign, backend="sync")
             runs += 1
     return {"framework": str(framework), "campaigns": len(YEARS), "values": SubmissionValue.objects.count(),
             "runs": runs}

@@ -1,4 +1,7 @@
-"""Index runs: approved survey data → the composite index engine → stored, reproducible results."""
+"""Index runs: approved survey data → the composite index engine → stored, reproducible results.
+
+`start_index_run` freezes the inputs and submits the job (jobs.py); the job marks the run running,
+computes outside any transaction, then stores the results — each write a short declared action."""
 
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from countyinno import __version__
-from countyinno.core import jobs
+from countyinno.core import audit, jobs
+from countyinno.core.actions import action
 from countyinno.core.errors import bilingual
 from countyinno.engines.composite import Framework, Pipeline
 from countyinno.engines.composite.pipeline import merge_config
@@ -22,6 +26,7 @@ from countyinno.engines.composite.uncertainty import monte_carlo
 from countyinno.regions.models import Region
 
 from .models import CountySubmission, IndexResult, IndexRun, SubmissionValue, SurveyCampaign
+from .permissions import can_compute_index_run, can_run_index
 
 PANEL_YEARS = 5
 # Defaults for county monitoring (docs/monitoring.md): panel min-max so years compare.
@@ -86,29 +91,57 @@ def frames(meta: list[dict], data: list[dict]) -> tuple[pd.DataFrame, pd.DataFra
     return meta_frame, pd.DataFrame(data)
 
 
+@action(permission=can_run_index, target="campaign")
 def start_index_run(*, actor, campaign: SurveyCampaign, config_override: dict | None = None,
                     backend: str | None = None) -> IndexRun:
-    """Freeze the inputs and configuration, then compute in the background."""
-    from .services import _require_role
-    from countyinno.accounts.models import Role
-
-    _require_role(actor, Role.PROVINCE_ADMIN)
+    """Freeze the inputs and configuration, then compute in the background (job "monitoring.index_run")."""
     config = merge_config(effective_config(campaign), config_override or {})
     meta, data, years = build_inputs(campaign)
     if not any(row["Time"] == campaign.year for row in data):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(bilingual(f"{campaign.year} 年尚无省级审定的填报数据", f"no approved {campaign.year} data yet"))
     digest = hashlib.sha256(json.dumps([meta, data, config], sort_keys=True, default=str).encode()).hexdigest()
-    with transaction.atomic():
-        run = IndexRun.objects.create(campaign=campaign, config=config, years=years, input_meta=meta,
-                                      input_data=data, input_hash=digest, code_version=code_version(),
-                                      created_by=actor if getattr(actor, "pk", None) else None)
-        job = jobs.submit("monitoring.index_run", {"run_id": run.pk}, user=actor, backend=backend,
-                          title=f"{campaign.year} 年县域创新指数测算 #{run.pk}", region=campaign.province)
-        IndexRun.objects.filter(pk=run.pk).update(job=job)
+    run = IndexRun.objects.create(campaign=campaign, config=config, years=years, input_meta=meta,
+                                  input_data=data, input_hash=digest, code_version=code_version(),
+                                  created_by=actor if getattr(actor, "pk", None) else None)
+    job = jobs.submit("monitoring.index_run", {"run_id": run.pk}, user=actor, backend=backend,
+                      title=f"{campaign.year} 年县域创新指数测算 #{run.pk}", region=campaign.province)
+    run.job = job
+    run.save(update_fields=["job"])
     run.refresh_from_db()
     return run
+
+
+@action(permission=can_compute_index_run, target="run")
+def begin_index_run(*, actor, run: IndexRun) -> IndexRun:
+    """The job took the run: queued → running."""
+    _set_status(run, IndexRun.Status.RUNNING)
+    return run
+
+
+@action(permission=can_compute_index_run, target="run")
+def fail_index_run(*, actor, run: IndexRun, error: str) -> IndexRun:
+    _set_status(run, IndexRun.Status.FAILED, error=str(error)[:5000], finished_at=timezone.now())
+    return run
+
+
+@action(permission=can_compute_index_run, target="run")
+def complete_index_run(*, actor, run: IndexRun, results: list[IndexResult], summary: dict) -> IndexRun:
+    """Store the computed results (replacing any earlier ones of this run) and mark the run done."""
+    with audit.bulk(f"指数测算 #{run.pk} 结果 / results of index run #{run.pk}"):
+        IndexResult.objects.filter(run=run).delete()
+        IndexResult.objects.bulk_create(results, batch_size=500)
+    _set_status(run, IndexRun.Status.SUCCEEDED, finished_at=timezone.now(), summary=summary)
+    return run
+
+
+def _set_status(run: IndexRun, status: str, **fields) -> None:
+    before = IndexRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
+    run.status = status
+    for key, value in fields.items():
+        setattr(run, key, value)
+    run.save(update_fields=["status", *fields])
+    if before != status:
+        audit.record_state_change(run, before or "", status)
 
 
 def _clean(value):
@@ -118,22 +151,8 @@ def _clean(value):
     return None if np.isnan(value) else value
 
 
-@jobs.register("monitoring.index_run")
-def execute_index_run(job, run_id: int):
-    run = IndexRun.objects.select_related("campaign").get(pk=run_id)
-    IndexRun.objects.filter(pk=run.pk).update(status=IndexRun.Status.RUNNING)
-    try:
-        summary = compute(run, progress=job.progress)
-    except Exception as exc:
-        IndexRun.objects.filter(pk=run.pk).update(status=IndexRun.Status.FAILED, error=str(exc)[:5000],
-                                                  finished_at=timezone.now())
-        raise
-    from django.urls import reverse
-
-    return {**summary, "next_url": reverse("monitoring:run", args=[run.pk])}
-
-
-def compute(run: IndexRun, progress=lambda fraction, message: None) -> dict:
+def compute(run: IndexRun, progress=lambda fraction, message: None) -> tuple[list[IndexResult], dict]:
+    """Run the engine on the run's frozen inputs: unsaved results and a summary (writes nothing)."""
     meta, data = frames(run.input_meta, run.input_data)
     framework = Framework.from_frames(meta, data)
     config = {k: v for k, v in run.config.items()}
@@ -175,13 +194,7 @@ def compute(run: IndexRun, progress=lambda fraction, message: None) -> dict:
     summary = {"counties": int((table["Time"] == run.campaign.year).sum()), "years": [int(y) for y in result.years],
                "indicators": len(result.indicators), "screened_out": result.screened_out,
                "replications": spec.get("replications", 0) if bands is not None else 0}
-    with transaction.atomic():
-        IndexResult.objects.filter(run=run).delete()
-        IndexResult.objects.bulk_create(rows, batch_size=500)
-        IndexRun.objects.filter(pk=run.pk).update(status=IndexRun.Status.SUCCEEDED, finished_at=timezone.now(),
-                                                  summary=summary)
-    progress(1.0, "完成 done")
-    return summary
+    return rows, summary
 
 
 def latest_run(year: int | None = None, province_code: str = "370000") -> IndexRun | None:

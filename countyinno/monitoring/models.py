@@ -24,7 +24,7 @@ class IndicatorFramework(AuditedModel, TimeStampedModel):
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = RestrictedManager()
-    scope = ScopeRule(public_view=True)  # frameworks are province-wide reference; writes via services
+    scope = ScopeRule(public_view=True)  # province-wide reference data; who may change it: permissions.py
 
     class Meta:
         ordering = ["code", "-version"]
@@ -169,7 +169,7 @@ class SubmissionValue(AuditedModel):
         return f"{self.submission} {self.node.code}={self.value}"
 
 
-class ReviewComment(models.Model):
+class ReviewComment(AuditedModel):
     """审核意见 — every workflow step with its comment."""
 
     submission = models.ForeignKey(CountySubmission, on_delete=models.CASCADE, related_name="reviews")
@@ -221,7 +221,7 @@ class IndexRun(AuditedModel):
         return f"{self.campaign.year} #{self.pk}"
 
 
-class IndexResult(models.Model):
+class IndexResult(AuditedModel):
     """One county's scores in one year of a run; scoped like the county."""
 
     run = models.ForeignKey(IndexRun, on_delete=models.CASCADE, related_name="results")

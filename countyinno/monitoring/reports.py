@@ -1,5 +1,9 @@
 """The annual monitoring report: HTML and PDF (WeasyPrint, Chinese fonts embedded), with an SVG map
-and charts drawn here so the report needs no browser or JavaScript."""
+and charts drawn here so the report needs no browser or JavaScript.
+
+Rendering takes tens of seconds for the whole province, so it never happens inside a request: the
+jobs "monitoring.report_html" and "monitoring.report" (jobs.py) render it once per index run and scope
+(the users who see the same results) and store it; requests serve the stored file."""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from countyinno.core import jobs
+from countyinno.core.models import Job
+
+from .results import city_summaries, dimensions_of, scoped_results
 
 PALETTE = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 
@@ -68,17 +75,11 @@ def report_context(run, user) -> dict:
     """Everything the report shows, through the user's scope."""
     from countyinno.regions.models import RegionBoundary
 
-    from .models import IndexResult
-    from .views import city_summaries
-
-    results = list(IndexResult.objects.restrict(user).filter(run=run, year=run.campaign.year)
-                   .select_related("region", "region__city").order_by("rank"))
-    framework = run.campaign.framework
-    dimensions = list(framework.nodes.filter(kind="dimension").order_by("order"))
+    results = list(scoped_results(run, user))
     boundaries = [(b.region.code, b.geometry) for b in RegionBoundary.objects.filter(
         region__province=run.campaign.province, region__level="county").select_related("region")]
     values = {r.region.code: r.index for r in results}
-    return {"run": run, "campaign": run.campaign, "results": results, "dimensions": dimensions,
+    return {"run": run, "campaign": run.campaign, "results": results, "dimensions": dimensions_of(run),
             "map_svg": svg_choropleth(boundaries, values),
             "bars_svg": svg_bars([(r.region.name, r.index or 0) for r in results[:20]]),
             "cities": city_summaries(results), "generated_at": timezone.now(), "user": user,
@@ -96,34 +97,91 @@ def _counts(items, order: list[str]):
 
 
 def render_html(run, user) -> str:
+    """The whole report (slow: for the jobs only)."""
     return render_to_string("monitoring/report.html", report_context(run, user))
 
 
-def render_pdf(run, user) -> bytes:
+def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_html(run, user), base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_pdf(run, user) -> bytes:
+    return html_to_pdf(render_html(run, user))
+
+
+# ------------------------------------------------------------------ stored reports, one per run and scope
+def report_scope(user) -> str:
+    """Users who see the same results share a report: everything (superusers), an admin's area
+    (level and region, as scoping reads them), or else the user alone."""
+    if user.is_superuser:
+        return "all"
+    level, region = getattr(user, "admin_level", None), getattr(user, "region", None)
+    if level and region is not None:
+        return f"{level}-{region.code}"
+    return f"u{user.pk}"
+
+
+def _report_file(run, user, suffix: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "reports" / f"monitoring-{run.campaign.year}-run{run.pk}-{report_scope(user)}.{suffix}"
 
 
 def report_path(run, user) -> Path:
-    scope = user.region.code if getattr(user, "region", None) else f"u{user.pk}"
-    return Path(settings.MEDIA_ROOT) / "reports" / f"monitoring-{run.campaign.year}-run{run.pk}-{scope}.pdf"
+    """The PDF the report job rendered for this user's scope."""
+    return _report_file(run, user, "pdf")
 
 
-@jobs.register("monitoring.report")
-def render_report_job(job, run_id: int, user_id: int):
-    from django.contrib.auth import get_user_model
+def html_path(run, user) -> Path:
+    return _report_file(run, user, "html")
 
-    from .models import IndexRun
 
-    run = IndexRun.objects.select_related("campaign").get(pk=run_id)
-    user = get_user_model().objects.get(pk=user_id)
-    job.progress(0.1, "汇总数据 gathering results")
-    pdf = render_pdf(run, user)
-    path = report_path(run, user)
+def _write(path: Path, data: bytes) -> None:
+    """Write beside, then rename: a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf)
-    job.progress(1.0, "完成 done")
-    from django.urls import reverse
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
 
-    return {"download_url": reverse("monitoring:run-report-pdf", args=[run.pk]), "bytes": len(pdf)}
+
+def store_html(run, user, html: str) -> Path:
+    path = html_path(run, user)
+    _write(path, html.encode("utf-8"))
+    return path
+
+
+def stored_html(run, user) -> str | None:
+    path = html_path(run, user)
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def store_pdf(run, user, pdf: bytes) -> Path:
+    path = report_path(run, user)
+    _write(path, pdf)
+    return path
+
+
+HTML_JOB = "monitoring.report_html"
+
+
+def pending_html_job(run, user) -> Job | None:
+    """A queued or running HTML report job for this run and scope."""
+    return (Job.objects.filter(kind=HTML_JOB, params__run_id=run.pk, params__scope=report_scope(user),
+                               status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+            .order_by("-created_at").first())
+
+
+def request_html_report(run, user) -> Job:
+    """The job that renders this scope's HTML report: the one already under way, or a new one."""
+    job = pending_html_job(run, user)
+    if job is not None:
+        return job
+    region = user.region if getattr(user, "admin_level", None) else None
+    return jobs.submit(HTML_JOB, {"run_id": run.pk, "user_id": user.pk, "scope": report_scope(user)}, user=user,
+                       region=region, title=f"{run.campaign.year} 年度县域创新监测报告 HTML #{run.pk}")
+
+
+def request_pdf_report(run, user) -> Job:
+    region = user.region if getattr(user, "admin_level", None) else None
+    return jobs.submit("monitoring.report", {"run_id": run.pk, "user_id": user.pk}, user=user, region=region,
+                       title=f"{run.campaign.year} 年度县域创新监测报告 PDF")

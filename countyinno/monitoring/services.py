@@ -1,4 +1,8 @@
-"""Every write in the monitoring app: frameworks, campaigns, submissions and their workflow."""
+"""Every write in the monitoring app: frameworks, campaigns, submissions and their workflow.
+
+Each state change is a declared action naming its predicate (permissions.py); the decorator checks
+it, opens the transaction and audits every object changed. Index runs are in indexing.py.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,23 @@ import csv
 import datetime
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from countyinno.accounts.models import Role
-from countyinno.core.audit import acting_as, record_state_change
+from countyinno.core import audit
+from countyinno.core.actions import action
 from countyinno.core.errors import ImportFailed, RowError, bilingual
-from countyinno.core.scoping import CHANGE, can
 from countyinno.regions.models import Region
 
 from .models import (CountySubmission, FrameworkNode, IndicatorFramework, ReviewComment, SubmissionValue,
                      SurveyCampaign)
+from .permissions import (can_change_campaign, can_change_framework, can_city_review_submission,
+                          can_create_framework, can_edit_node, can_edit_submission, can_open_campaign,
+                          can_province_review_submission, can_submit_submission)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NODE_FIELDS = ["code", "kind", "parent_code", "name", "name_en", "direction", "weight", "unit", "min_value",
                "max_value", "jump_threshold", "platform_source"]
-
-
-def _require_role(actor, *roles):
-    if actor is None or actor.is_superuser:
-        return
-    if actor.role not in roles:
-        raise PermissionDenied(bilingual("当前角色无权执行该操作", "your role may not do this"))
 
 
 # ------------------------------------------------------------------ frameworks
@@ -81,21 +78,24 @@ def _clean_node(row: dict) -> dict:
             "platform_source": str(row.get("platform_source") or "").strip()}
 
 
-@transaction.atomic
-def create_framework(*, actor, code: str, name: str, rows: list[dict], description: str = "",
-                     based_on: IndicatorFramework | None = None) -> IndicatorFramework:
-    _require_role(actor, Role.PROVINCE_ADMIN)
+def _new_framework(*, code: str, name: str, rows: list[dict], description: str = "",
+                   based_on: IndicatorFramework | None = None) -> IndicatorFramework:
     errors = validate_nodes(rows)
     if errors:
         raise ImportFailed(errors)
     version = (IndicatorFramework.objects.filter(code=code).order_by("-version").values_list("version", flat=True)
                .first() or 0) + 1
-    with acting_as(actor):
-        framework = IndicatorFramework.objects.create(code=code, version=version, name=name,
-                                                      description=description, based_on=based_on)
-        for order, row in enumerate(rows):
-            FrameworkNode.objects.create(framework=framework, order=order, **_clean_node(row))
+    framework = IndicatorFramework.objects.create(code=code, version=version, name=name, description=description,
+                                                  based_on=based_on)
+    for order, row in enumerate(rows):
+        FrameworkNode.objects.create(framework=framework, order=order, **_clean_node(row))
     return framework
+
+
+@action(permission=can_create_framework)
+def create_framework(*, actor, code: str, name: str, rows: list[dict], description: str = "",
+                     based_on: IndicatorFramework | None = None) -> IndicatorFramework:
+    return _new_framework(code=code, name=name, rows=rows, description=description, based_on=based_on)
 
 
 def default_framework_rows() -> list[dict]:
@@ -103,14 +103,16 @@ def default_framework_rows() -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+NODE_EDITABLE = {"name", "name_en", "direction", "weight", "unit", "min_value", "max_value", "jump_threshold",
+                 "required", "platform_source"}
+
+
+@action(permission=can_edit_node, target="node")
 def update_node(*, actor, node: FrameworkNode, **changes) -> FrameworkNode:
-    _require_role(actor, Role.PROVINCE_ADMIN)
     if node.framework.is_frozen:
         raise ValidationError(bilingual("已发布的指标体系不能修改，请另建新版本",
                                         "a published framework is frozen; create a new version"))
-    allowed = {"name", "name_en", "direction", "weight", "unit", "min_value", "max_value", "jump_threshold",
-               "required", "platform_source"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - NODE_EDITABLE
     if unknown:
         raise ValidationError(bilingual(f"不可修改的字段 {sorted(unknown)}", f"fields not editable: {sorted(unknown)}"))
     for key, value in changes.items():
@@ -120,14 +122,12 @@ def update_node(*, actor, node: FrameworkNode, **changes) -> FrameworkNode:
     if node.weight is None or node.weight < 0:
         raise ValidationError({"weight": bilingual("权重不能为负", "weight must not be negative")})
     node.full_clean()
-    with acting_as(actor):
-        node.save()
+    node.save()
     return node
 
 
-@transaction.atomic
+@action(permission=can_change_framework, target="framework")
 def publish_framework(*, actor, framework: IndicatorFramework) -> IndicatorFramework:
-    _require_role(actor, Role.PROVINCE_ADMIN)
     if framework.is_frozen:
         return framework
     rows = [{f: getattr(n, f) for f in NODE_FIELDS} for n in framework.nodes.all()]
@@ -136,44 +136,49 @@ def publish_framework(*, actor, framework: IndicatorFramework) -> IndicatorFrame
         raise ImportFailed(errors)
     framework.status = IndicatorFramework.Status.PUBLISHED
     framework.published_at = timezone.now()
-    with acting_as(actor):
-        framework.save()
-        record_state_change(framework, "draft", "published", actor=actor)
+    framework.save()
+    audit.record_state_change(framework, "draft", "published")
     return framework
 
 
+@action(permission=can_change_framework, target="framework")
 def copy_framework(*, actor, framework: IndicatorFramework) -> IndicatorFramework:
     """A new draft version to edit, starting from an existing one."""
     rows = [{f: getattr(n, f) for f in NODE_FIELDS} for n in framework.nodes.order_by("order")]
-    return create_framework(actor=actor, code=framework.code, name=framework.name, rows=rows,
-                            description=framework.description, based_on=framework)
+    return _new_framework(code=framework.code, name=framework.name, rows=rows, description=framework.description,
+                          based_on=framework)
 
 
 # ------------------------------------------------------------------ campaigns
-@transaction.atomic
+@action(permission=can_open_campaign)
 def open_campaign(*, actor, year: int, framework: IndicatorFramework, deadline: datetime.date,
                   title: str = "", province: Region | None = None, pipeline_config: dict | None = None) -> SurveyCampaign:
-    _require_role(actor, Role.PROVINCE_ADMIN)
+    """Open the year's survey: one submission per county of the province, platform data filled in."""
     if not framework.is_frozen:
         raise ValidationError({"framework": bilingual("只能使用已发布的指标体系", "use a published framework")})
-    province = province or (actor.region if actor is not None and actor.region else Region.objects.get(code="370000"))
+    own = actor.region.province if actor is not None and getattr(actor, "region", None) else None
+    province = province or own or Region.objects.get(code="370000")
+    if own is not None and province != own and not actor.is_superuser:
+        raise ValidationError({"province": bilingual("只能为本省开启调查", "open campaigns for your own province only")})
     if SurveyCampaign.objects.filter(province=province, year=year, framework=framework).exists():
         raise ValidationError({"year": bilingual(f"{year} 年调查已存在", f"a {year} campaign already exists")})
-    with acting_as(actor):
-        campaign = SurveyCampaign.objects.create(
-            year=year, framework=framework, deadline=deadline, province=province,
-            title=title or f"{year}年度县域创新调查", pipeline_config=pipeline_config or {})
-        counties = Region.objects.filter(province=province, level=Region.Level.COUNTY)
+    campaign = SurveyCampaign.objects.create(
+        year=year, framework=framework, deadline=deadline, province=province,
+        title=title or f"{year}年度县域创新调查", pipeline_config=pipeline_config or {})
+    counties = Region.objects.filter(province=province, level=Region.Level.COUNTY)
+    with audit.bulk(f"{year} 年调查：每县一份填报 / one submission per county"):
         CountySubmission.objects.bulk_create([CountySubmission(campaign=campaign, region=c) for c in counties])
-        prefill_platform_values(campaign)
+    _prefill_platform_values(campaign)
     return campaign
 
 
+@action(permission=can_change_campaign, target="campaign")
 def close_campaign(*, actor, campaign: SurveyCampaign) -> SurveyCampaign:
-    _require_role(actor, Role.PROVINCE_ADMIN)
-    with acting_as(actor):
-        campaign.status = SurveyCampaign.Status.CLOSED
-        campaign.save(update_fields=["status", "updated_at"])
+    before = campaign.status
+    campaign.status = SurveyCampaign.Status.CLOSED
+    campaign.save(update_fields=["status", "updated_at"])
+    if before != campaign.status:
+        audit.record_state_change(campaign, before, campaign.status)
     return campaign
 
 
@@ -189,8 +194,8 @@ def platform_provider(key: str):
     return decorator
 
 
-def prefill_platform_values(campaign: SurveyCampaign) -> int:
-    """Fill indicators the platform already knows (contracts, 高企, 科技特派员 …), marked as platform data."""
+def _prefill_platform_values(campaign: SurveyCampaign) -> int:
+    """Inside open_campaign: fill indicators the platform already knows (contracts, 高企, 科技特派员 …), marked as platform data."""
     nodes = [n for n in campaign.framework.indicators() if n.platform_source in PLATFORM_PROVIDERS]
     created = 0
     for submission in campaign.submissions.select_related("region"):
@@ -265,15 +270,12 @@ class EditConflict(ValidationError):
     pass
 
 
-@transaction.atomic
+@action(permission=can_edit_submission, target="submission")
 def save_values(*, actor, submission: CountySubmission, values: dict[str, object], explanations: dict[str, str] | None = None,
                 expected_revision: int | None = None, source: str = SubmissionValue.Source.FORM,
                 sheet: str | None = None, rows: dict[str, int] | None = None) -> CountySubmission:
     """Save a county's values all-or-nothing; a stale revision is refused so two officials never
     overwrite each other."""
-    if actor is not None and not can(actor, CHANGE, submission):
-        raise PermissionDenied(bilingual("无权修改该填报", "you may not edit this submission"))
-    _require_role(actor, Role.COUNTY_ADMIN, Role.PROVINCE_ADMIN)
     locked = CountySubmission.objects.select_for_update().get(pk=submission.pk)
     if not locked.is_editable:
         raise ValidationError(bilingual(f"当前状态（{locked.get_status_display()}）不可修改",
@@ -287,51 +289,33 @@ def save_values(*, actor, submission: CountySubmission, values: dict[str, object
         raise ImportFailed(errors)
     nodes = {n.code: n for n in locked.campaign.framework.indicators()}
     existing = {v.node.code: v for v in locked.values.select_related("node")}
-    with acting_as(actor):
-        for code, value in cleaned.items():
-            if code not in values:
-                continue
-            current = existing.get(code)
-            explanation = (explanations.get(code) or "").strip()
-            if current is None:
-                SubmissionValue.objects.create(submission=locked, node=nodes[code], value=value, source=source,
-                                               explanation=explanation)
-            elif current.value != value or current.explanation != explanation:
-                current.value, current.source, current.explanation = value, source, explanation
-                current.save()
-        CountySubmission.objects.filter(pk=locked.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
-    locked.refresh_from_db()
+    for code, value in cleaned.items():
+        if code not in values:
+            continue
+        current = existing.get(code)
+        explanation = (explanations.get(code) or "").strip()
+        if current is None:
+            SubmissionValue.objects.create(submission=locked, node=nodes[code], value=value, source=source,
+                                           explanation=explanation)
+        elif current.value != value or current.explanation != explanation:
+            current.value, current.source, current.explanation = value, source, explanation
+            current.save()
+    locked.revision += 1
+    locked.save(update_fields=["revision", "updated_at"])
     return locked
 
 
-TRANSITIONS = {
-    # action: (allowed from, to, role)
-    "submit": ({CountySubmission.Status.DRAFT, CountySubmission.Status.RETURNED}, CountySubmission.Status.SUBMITTED,
-               Role.COUNTY_ADMIN),
-    "city_approve": ({CountySubmission.Status.SUBMITTED}, CountySubmission.Status.CITY_APPROVED, Role.CITY_ADMIN),
-    "city_return": ({CountySubmission.Status.SUBMITTED}, CountySubmission.Status.RETURNED, Role.CITY_ADMIN),
-    "province_approve": ({CountySubmission.Status.CITY_APPROVED}, CountySubmission.Status.APPROVED, Role.PROVINCE_ADMIN),
-    "province_return": ({CountySubmission.Status.CITY_APPROVED, CountySubmission.Status.APPROVED},
-                        CountySubmission.Status.RETURNED, Role.PROVINCE_ADMIN),
-}
-
-
-@transaction.atomic
-def transition(*, actor, submission: CountySubmission, action: str, comment: str = "") -> CountySubmission:
-    """Move a submission through submit → city review → province approval (or back for correction)."""
-    if action not in TRANSITIONS:
-        raise ValidationError(bilingual(f"未知操作 {action}", f"unknown action {action}"))
-    allowed_from, target, role = TRANSITIONS[action]
-    if actor is not None and not actor.is_superuser:
-        if actor.role != role or not can(actor, CHANGE, submission):
-            raise PermissionDenied(bilingual("无权执行该审核操作", "you may not take this review step"))
-    locked = CountySubmission.objects.select_for_update().get(pk=submission.pk)
+def _move(actor, submission: CountySubmission, step: str, comment: str) -> CountySubmission:
+    """One workflow step, inside the declared action that checked who may take it."""
+    allowed_from, target, _ = TRANSITIONS[step]
+    locked = CountySubmission.objects.select_for_update().select_related("campaign").get(pk=submission.pk)
     if locked.status not in allowed_from:
         raise ValidationError(bilingual(f"当前状态（{locked.get_status_display()}）不能执行该操作",
-                                        f"cannot {action} a submission in status {locked.status}"))
-    if action.endswith("return") and not comment.strip():
+                                        f"cannot {step} a submission in status {locked.status}"))
+    comment = (comment or "").strip()
+    if step.endswith("return") and not comment:
         raise ValidationError({"comment": bilingual("退回须填写意见", "a return needs a comment")})
-    if action == "submit":
+    if step == "submit":
         values = dict(locked.values.values_list("node__code", "value"))
         explanations = dict(locked.values.values_list("node__code", "explanation"))
         _, errors = check_values(locked, values, explanations, final=True)
@@ -342,9 +326,62 @@ def transition(*, actor, submission: CountySubmission, action: str, comment: str
         locked.approved_at = timezone.now()
     before = locked.status
     locked.status = target
-    with acting_as(actor):
-        locked.save()
-        ReviewComment.objects.create(submission=locked, actor=actor if getattr(actor, "pk", None) else None,
-                                     from_status=before, to_status=target, comment=comment.strip())
-        record_state_change(locked, before, target, comment=comment.strip(), actor=actor)
+    locked.save()
+    ReviewComment.objects.create(submission=locked, actor=actor if getattr(actor, "pk", None) else None,
+                                 from_status=before, to_status=target, comment=comment)
+    audit.record_state_change(locked, before, target, comment=comment)
     return locked
+
+
+@action(permission=can_submit_submission, target="submission")
+def submit_submission(*, actor, submission: CountySubmission, comment: str = "") -> CountySubmission:
+    """The county hands in its complete answers (draft or returned → submitted)."""
+    return _move(actor, submission, "submit", comment)
+
+
+@action(permission=can_city_review_submission, target="submission")
+def city_approve_submission(*, actor, submission: CountySubmission, comment: str = "") -> CountySubmission:
+    return _move(actor, submission, "city_approve", comment)
+
+
+@action(permission=can_city_review_submission, target="submission")
+def city_return_submission(*, actor, submission: CountySubmission, comment: str = "") -> CountySubmission:
+    return _move(actor, submission, "city_return", comment)
+
+
+@action(permission=can_province_review_submission, target="submission")
+def province_approve_submission(*, actor, submission: CountySubmission, comment: str = "") -> CountySubmission:
+    return _move(actor, submission, "province_approve", comment)
+
+
+@action(permission=can_province_review_submission, target="submission")
+def province_return_submission(*, actor, submission: CountySubmission, comment: str = "") -> CountySubmission:
+    return _move(actor, submission, "province_return", comment)
+
+
+Status = CountySubmission.Status
+TRANSITIONS = {
+    # step: (allowed from, to, who may take it)
+    "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED, can_submit_submission),
+    "city_approve": ({Status.SUBMITTED}, Status.CITY_APPROVED, can_city_review_submission),
+    "city_return": ({Status.SUBMITTED}, Status.RETURNED, can_city_review_submission),
+    "province_approve": ({Status.CITY_APPROVED}, Status.APPROVED, can_province_review_submission),
+    "province_return": ({Status.CITY_APPROVED, Status.APPROVED}, Status.RETURNED, can_province_review_submission),
+}
+STEP_ACTIONS = {"submit": submit_submission, "city_approve": city_approve_submission,
+                "city_return": city_return_submission, "province_approve": province_approve_submission,
+                "province_return": province_return_submission}
+
+
+def available_steps(user, submission: CountySubmission) -> list[str]:
+    """The workflow steps this user may take on the submission now (the review buttons)."""
+    return [step for step, (sources, _, may) in TRANSITIONS.items()
+            if submission.status in sources and may(user, submission)]
+
+
+def transition(*, actor, submission: CountySubmission, action: str, comment: str = "") -> CountySubmission:
+    """Move a submission through submit → city review → province approval (or back for correction):
+    dispatches to the declared action of the step, which checks who may take it."""
+    if action not in STEP_ACTIONS:
+        raise ValidationError(bilingual(f"未知操作 {action}", f"unknown action {action}"))
+    return STEP_ACTIONS[action](actor=actor, submission=submission, comment=comment)

@@ -10,20 +10,17 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from countyinno.accounts.models import Role
-from countyinno.core import jobs
-from countyinno.core.errors import ImportFailed
-from countyinno.core.exports import XLSX_MIME, xlsx_response
-from countyinno.core.scoping import CHANGE
+from countyinno.core import audit
+from countyinno.core.errors import ImportFailed, bilingual
+from countyinno.core.exports import XLSX_MIME, file_response, xlsx_response
+from countyinno.core.security import allow_inline_styles
 
-from . import decisions, excel, indexing, services
+from . import decisions, excel, indexing, reports, services
 from .forms import AllocationForm, CampaignForm, NodeForm
-from .models import (CountySubmission, IndexResult, IndexRun, IndicatorFramework, SubmissionValue,
+from .models import (CountySubmission, FrameworkNode, IndexResult, IndexRun, IndicatorFramework, SubmissionValue,
                      SurveyCampaign)
-
-
-def _is_province(user):
-    return user.is_superuser or user.role == Role.PROVINCE_ADMIN
+from .permissions import can_download_run_inputs, can_edit_submission
+from .results import city_summaries, dimensions_of, scores_for, scoped_results
 
 
 def _error_messages(exc) -> list[str]:
@@ -45,7 +42,7 @@ def home(request):
         run = campaign.runs.filter(status=IndexRun.Status.SUCCEEDED).order_by("-created_at").first()
         rows.append({"campaign": campaign, "counts": counts, "total": sum(counts.values()), "run": run})
     return render(request, "monitoring/home.html", {
-        "rows": rows, "frameworks": IndicatorFramework.objects.all(), "is_province": _is_province(request.user),
+        "rows": rows, "frameworks": IndicatorFramework.objects.restrict(request.user),
         "campaign_form": CampaignForm(), "statuses": CountySubmission.Status.choices})
 
 
@@ -73,8 +70,7 @@ def campaign_create(request):
 def framework_detail(request, pk):
     framework = get_object_or_404(IndicatorFramework.objects.restrict(request.user), pk=pk)
     nodes = framework.nodes.order_by("order")
-    return render(request, "monitoring/framework_detail.html", {
-        "framework": framework, "nodes": nodes, "editable": not framework.is_frozen and _is_province(request.user)})
+    return render(request, "monitoring/framework_detail.html", {"framework": framework, "nodes": nodes})
 
 
 @login_required
@@ -119,7 +115,9 @@ def framework_action(request, pk, action):
 def framework_export(request, pk):
     framework = get_object_or_404(IndicatorFramework.objects.restrict(request.user), pk=pk)
     rows = ([getattr(n, f) for f in services.NODE_FIELDS] for n in framework.nodes.order_by("order"))
-    return xlsx_response(f"framework-{framework.code}-v{framework.version}.xlsx", "framework", services.NODE_FIELDS, rows)
+    return xlsx_response(f"framework-{framework.code}-v{framework.version}.xlsx", "framework", services.NODE_FIELDS, rows,
+                         request=request, model=FrameworkNode, what="指标体系 / indicator framework",
+                         filters={"framework": framework.pk, "code": framework.code, "version": framework.version})
 
 
 @login_required
@@ -165,7 +163,7 @@ def campaign_detail(request, pk):
     runs = campaign.runs.select_related("job")[:10]
     return render(request, "monitoring/campaign_detail.html", {
         "campaign": campaign, "submissions": submissions, "runs": runs, "status": status,
-        "statuses": CountySubmission.Status.choices, "is_province": _is_province(request.user)})
+        "statuses": CountySubmission.Status.choices})
 
 
 @login_required
@@ -182,8 +180,9 @@ def campaign_run(request, pk):
     return redirect("job-page", run.job_id)
 
 
-def _submission(request, pk, action="view"):
-    return get_object_or_404(CountySubmission.objects.restrict(request.user, action)
+def _submission(request, pk):
+    """A submission the user may see (404 otherwise); the actions decide what the user may do with it."""
+    return get_object_or_404(CountySubmission.objects.restrict(request.user)
                              .select_related("campaign", "campaign__framework", "region"), pk=pk)
 
 
@@ -194,10 +193,8 @@ def submission_detail(request, pk):
     previous = services.previous_values(submission)
     rows = [{"node": n, "value": values.get(n.pk), "previous": previous.get(n.code)}
             for n in submission.campaign.framework.indicators()]
-    user = request.user
-    can_edit = submission.is_editable and user.role in (Role.COUNTY_ADMIN, Role.PROVINCE_ADMIN)
-    actions = [a for a, (sources, _, role) in services.TRANSITIONS.items()
-               if submission.status in sources and (user.is_superuser or user.role == role)]
+    can_edit = submission.is_editable and can_edit_submission(request.user, submission)
+    actions = services.available_steps(request.user, submission)
     return render(request, "monitoring/submission_detail.html", {
         "submission": submission, "rows": rows, "can_edit": can_edit, "actions": actions,
         "reviews": submission.reviews.select_related("actor"), "errors": request.session.pop("submission_errors", [])})
@@ -206,7 +203,7 @@ def submission_detail(request, pk):
 @login_required
 @require_POST
 def submission_save(request, pk):
-    submission = _submission(request, pk, CHANGE)
+    submission = _submission(request, pk)
     codes = [n.code for n in submission.campaign.framework.indicators()]
     values = {c: request.POST.get(f"value_{c}", "") for c in codes}
     explanations = {c: request.POST.get(f"explain_{c}", "") for c in codes}
@@ -226,17 +223,20 @@ def submission_save(request, pk):
 
 @login_required
 def submission_template(request, pk):
+    """The county's Excel template, with its current and last year's values: recorded as an export."""
     submission = _submission(request, pk)
-    response = HttpResponse(excel.build_template(submission), content_type=XLSX_MIME)
-    name = f"survey-{submission.campaign.year}-{submission.region.code}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content = excel.build_template(submission)
+    audit.record_export(request.user, SubmissionValue, what="调查填报模板 / survey template",
+                        filters={"submission": submission.pk, "campaign": submission.campaign_id,
+                                 "region": submission.region.code},
+                        rows=submission.campaign.framework.indicators().count())
+    return file_response(content, f"survey-{submission.campaign.year}-{submission.region.code}.xlsx", XLSX_MIME)
 
 
 @login_required
 @require_POST
 def submission_upload(request, pk):
-    submission = _submission(request, pk, CHANGE)
+    submission = _submission(request, pk)
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -256,7 +256,7 @@ def submission_upload(request, pk):
 @login_required
 @require_POST
 def submission_transition(request, pk, action):
-    submission = _submission(request, pk, CHANGE)
+    submission = _submission(request, pk)
     try:
         services.transition(actor=request.user, submission=submission, action=action,
                             comment=request.POST.get("comment", ""))
@@ -273,23 +273,6 @@ def _run(request, pk):
                              pk=pk, status=IndexRun.Status.SUCCEEDED)
 
 
-def city_summaries(results) -> list[dict]:
-    cities: dict[str, dict] = {}
-    for r in results:
-        city = cities.setdefault(r.region.city.code, {"name": r.region.city.name, "indices": [], "best": r,
-                                                      "groups": {}})
-        city["indices"].append(r.index or 0)
-        if (r.rank or 10 ** 6) < (city["best"].rank or 10 ** 6):
-            city["best"] = r
-        city["groups"][r.performance_group] = city["groups"].get(r.performance_group, 0) + 1
-    out = []
-    for code, c in cities.items():
-        out.append({"code": code, "name": c["name"], "counties": len(c["indices"]),
-                    "mean_index": sum(c["indices"]) / len(c["indices"]), "best": c["best"],
-                    "groups": sorted(c["groups"].items())})
-    return sorted(out, key=lambda c: -c["mean_index"])
-
-
 @login_required
 def rankings(request):
     year = request.GET.get("year")
@@ -303,12 +286,9 @@ def rankings(request):
 @login_required
 def run_detail(request, pk):
     run = _run(request, pk)
-    year = run.campaign.year
-    results = list(IndexResult.objects.restrict(request.user).filter(run=run, year=year)
-                   .select_related("region", "region__city").order_by("rank"))
-    framework = run.campaign.framework
-    dimensions = list(framework.nodes.filter(kind="dimension").order_by("order"))
-    indicators = list(framework.indicators())
+    results = list(scoped_results(run, request.user))
+    dimensions = dimensions_of(run)
+    indicators = list(run.campaign.framework.indicators())
     for r in results:
         r.dimension_scores = [r.scores.get(d.code) for d in dimensions]
     movers = sorted([r for r in results if r.rank_change], key=lambda r: -r.rank_change)
@@ -343,35 +323,44 @@ def run_map_data(request, pk):
 
 @login_required
 def run_export(request, pk):
+    """The ranking as Excel (every year of the run, or `?year=`), recorded as an export."""
     run = _run(request, pk)
-    dimensions = list(run.campaign.framework.nodes.filter(kind="dimension").order_by("order"))
+    year = request.GET.get("year", "")
+    if year and not (year.isdigit() and int(year) in run.years):
+        raise Http404
+    dimensions = dimensions_of(run)
     indicators = list(run.campaign.framework.indicators())
     header = (["年度 year", "区划代码 code", "县（市、区） county", "地级市 city", "综合指数 index", "排名 rank",
                "市内排名 rank in city", "类别 group", "名次变化 rank change", "排名区间下 rank p05", "排名中位 median",
                "排名区间上 rank p95"] + [f"{d.name} {d.code}" for d in dimensions] + [f"{i.code}" for i in indicators])
+    results = IndexResult.objects.restrict(request.user).filter(run=run).select_related("region", "region__city")
+    if year:
+        results = results.filter(year=int(year))
     rows = ([r.year, r.region.code, r.region.name, r.region.city.name, r.index, r.rank, r.rank_in_city,
              r.performance_group, r.rank_change, r.rank_p05, r.rank_median, r.rank_p95]
             + [r.scores.get(d.code) for d in dimensions] + [r.values.get(i.code) for i in indicators]
-            for r in IndexResult.objects.restrict(request.user).filter(run=run).select_related("region", "region__city")
-            .order_by("-year", "rank"))
-    return xlsx_response(f"county-innovation-index-{run.campaign.year}-run{run.pk}.xlsx", "ranking", header, rows)
+            for r in results.order_by("-year", "rank"))
+    name = f"county-innovation-index-{run.campaign.year}-run{run.pk}" + (f"-{year}" if year else "") + ".xlsx"
+    return xlsx_response(name, "ranking", header, rows, request=request, model=IndexResult,
+                         what="县域创新能力排名 / county innovation ranking",
+                         filters={"run": run.pk, "campaign_year": run.campaign.year, "year": int(year) if year else None})
 
 
 @login_required
 def run_inputs(request, pk):
     """The run's exact inputs and configuration, to reproduce it with `countyinno index run`."""
     run = _run(request, pk)
-    if not _is_province(request.user):
-        raise Http404
+    if not can_download_run_inputs(request.user, run):
+        raise PermissionDenied(bilingual("仅省级管理员可下载测算输入", "only the province may download a run's inputs"))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, content in indexing.reproduction_bundle(run).items():
             bundle.writestr(name, content)
         bundle.writestr("README.txt", f"countyinno index run --meta iMeta.csv --data iData.csv --config pipeline.yaml "
                                       f"--out out\n\ninput sha256 {run.input_hash}\ncode {run.code_version}\n")
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="index-run-{run.pk}-inputs.zip"'
-    return response
+    audit.record_export(request.user, IndexRun, what="指数测算输入 / index run inputs", filters={"run": run.pk},
+                        rows=len(run.input_data), fmt="zip")
+    return file_response(buffer.getvalue(), f"index-run-{run.pk}-inputs.zip", "application/zip")
 
 
 @login_required
@@ -380,7 +369,7 @@ def county_profile(request, pk, code):
     result = get_object_or_404(IndexResult.objects.restrict(request.user).select_related("region", "region__city"),
                                run=run, year=run.campaign.year, region__code=code)
     framework = run.campaign.framework
-    dimensions = list(framework.nodes.filter(kind="dimension").order_by("order"))
+    dimensions = dimensions_of(run)
     names = {n.code: n for n in framework.nodes.all()}
     # Provincial and county-type medians are aggregates, shown to everyone who may see the county.
     peers = IndexResult.objects.filter(run=run, year=run.campaign.year).select_related("region")
@@ -400,13 +389,6 @@ def county_profile(request, pk, code):
         "county_count": peers.count()})
 
 
-def _scores_for(run, user):
-    return [decisions.CountyScore(code=r.region.code, name=r.region.name, county_type=r.region.county_type,
-                                  index=r.index or 0.0, rank=r.rank, performance_group=r.performance_group,
-                                  rank_change=r.rank_change)
-            for r in IndexResult.objects.restrict(user).filter(run=run, year=run.campaign.year).select_related("region")]
-
-
 @login_required
 def run_decisions(request, pk):
     run = _run(request, pk)
@@ -414,7 +396,7 @@ def run_decisions(request, pk):
     allocation, candidates, error = [], [], None
     if form.is_valid():
         data = form.cleaned_data
-        scores = _scores_for(run, request.user)
+        scores = scores_for(run, request.user)
         labels = run.config.get("results", {}).get("performance", {}).get("labels") or \
             ["领先 leading", "较好 above average", "一般 average", "落后 lagging"]
         weights = dict(zip(labels, [data["weight_leading"] or 0, data["weight_above"] or 0,
@@ -432,7 +414,8 @@ def run_decisions(request, pk):
                     for a in allocation)
             return xlsx_response(f"allocation-{run.campaign.year}.xlsx", "allocation",
                                  ["排名 rank", "代码 code", "县 county", "指数 index", "类别 group", "比例 share",
-                                  "金额（万元） amount"], rows)
+                                  "金额（万元） amount"], rows, request=request, model=IndexResult,
+                                 what="资源倾斜测算 / resource allocation", filters={"run": run.pk, **data})
     return render(request, "monitoring/decisions.html", {
         "run": run, "form": form, "allocation": allocation, "candidates": candidates, "error": error,
         "total": sum(a["amount"] for a in allocation)})
@@ -441,30 +424,42 @@ def run_decisions(request, pk):
 @login_required
 @require_POST
 def run_report(request, pk):
+    """The PDF report is typeset by a job; its page links to the file when done."""
     run = _run(request, pk)
-    job = jobs.submit("monitoring.report", {"run_id": run.pk, "user_id": request.user.pk}, user=request.user,
-                      title=f"{run.campaign.year} 年度县域创新监测报告 PDF")
+    job = reports.request_pdf_report(run, request.user)
     return redirect("job-page", job.pk)
+
+
+def _report_rows(run, user) -> int:
+    return scoped_results(run, user).count()
 
 
 @login_required
 def run_report_html(request, pk):
-    from .reports import report_context
-
-    from countyinno.core.security import allow_inline_styles
-
+    """The stored HTML report of this run for the user's scope; while a job renders it, a page that
+    says so and links to the job. The request itself never renders the report."""
     run = _run(request, pk)
-    return allow_inline_styles(render(request, "monitoring/report.html", report_context(run, request.user)))
+    html = reports.stored_html(run, request.user)
+    if html is None:
+        job = reports.request_html_report(run, request.user)
+        html = reports.stored_html(run, request.user)  # a synchronous backend has finished it already
+        if html is None:
+            return render(request, "monitoring/report_pending.html", {"run": run, "job": job}, status=202)
+    audit.record_export(request.user, IndexResult, what="县域创新监测报告 / monitoring report",
+                        filters={"run": run.pk, "scope": reports.report_scope(request.user)},
+                        rows=_report_rows(run, request.user), fmt="html")
+    return allow_inline_styles(HttpResponse(html))
 
 
 @login_required
 def run_report_pdf(request, pk):
     """Serve the PDF the report job rendered for this user's scope (never another scope's file)."""
-    from .reports import report_path
-
     run = _run(request, pk)
-    path = report_path(run, request.user)
+    path = reports.report_path(run, request.user)
     if not path.exists():
         raise Http404
+    audit.record_export(request.user, IndexResult, what="县域创新监测报告 / monitoring report",
+                        filters={"run": run.pk, "scope": reports.report_scope(request.user)},
+                        rows=_report_rows(run, request.user), fmt="pdf")
     return FileResponse(open(path, "rb"), content_type="application/pdf", as_attachment=True,
                         filename=f"county-innovation-report-{run.campaign.year}.pdf")

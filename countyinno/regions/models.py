@@ -46,12 +46,18 @@ class Region(AuditedModel):
         return "".join(names + [self.name])
 
 
-class RegionBoundary(models.Model):
-    """行政区划边界 — one GeoJSON geometry per region, from whichever source was loaded."""
+class RegionBoundary(AuditedModel):
+    """行政区划边界 — one GeoJSON geometry per region, from whichever source was loaded.
+
+    Audited like the regions: a load that replaces a boundary records the source and geometry before and after."""
 
     region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="boundary")
     geometry = models.JSONField("边界 GeoJSON geometry")
     source = models.CharField("来源", max_length=300, blank=True)
+
+    objects = RestrictedManager()
+    # Reference data every signed-in user may read; its audit entries belong to the region.
+    scope = ScopeRule(region="region", public_view=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "区划边界 boundary"

@@ -1,17 +1,23 @@
-"""Loading the region tree, boundaries and reference facts. All loads are idempotent."""
+"""Loading the region tree, boundaries and reference facts. All loads are idempotent.
+
+Loading is platform work (the CLI `countyinno load_regions`, the demo, the test database): declared
+actions that run with `actor=None` inside `audit.system(...)`; each region created or changed is audited.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections import defaultdict
 from pathlib import Path
 
-from django.db import transaction
-
+from countyinno.core import audit
+from countyinno.core.actions import action
 from countyinno.core.errors import ImportFailed, RowError, bilingual
 
 from .models import Region, RegionBoundary
+from .permissions import can_load_regions
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -76,8 +82,8 @@ def parse_region_rows(path: Path, province_code: str) -> list[dict]:
     return rows
 
 
-@transaction.atomic
-def load_regions(province_code: str = "37", path: Path | None = None) -> dict:
+@action(permission=can_load_regions)
+def load_regions(province_code: str = "37", path: Path | None = None, *, actor) -> dict:
     """Create or update a province, its cities and counties from a county list CSV."""
     if province_code not in PROVINCES:
         raise ImportFailed([RowError(None, "province", bilingual(f"未知省级代码 {province_code}",
@@ -115,8 +121,8 @@ def load_regions(province_code: str = "37", path: Path | None = None) -> dict:
 BOUNDARY_CODE_KEYS = ("adcode", "code", "county_code", "ADCODE", "gb", "id")
 
 
-@transaction.atomic
-def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDARY_CODE_KEYS) -> dict:
+@action(permission=can_load_regions)
+def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDARY_CODE_KEYS, *, actor) -> dict:
     """Attach GeoJSON geometries to regions by their code, whatever file they come from."""
     path = path or DATA_DIR / "shandong_counties.geojson"
     collection = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -154,8 +160,8 @@ FACT_INDICATORS = {
 }
 
 
-@transaction.atomic
-def load_region_facts(path: Path | None = None) -> dict:
+@action(permission=can_load_regions)
+def load_region_facts(path: Path | None = None, *, actor) -> dict:
     """Store sourced reference facts (census 2020 etc.) in each county's profile, latest year first."""
     path = path or DATA_DIR / "shandong_county_stats.csv"
     facts: dict[str, dict] = defaultdict(dict)
@@ -184,10 +190,16 @@ def load_region_facts(path: Path | None = None) -> dict:
 
 
 def ensure_province(province_code: str = "37") -> dict:
-    """Load regions, boundaries and facts (Shandong ships with the app)."""
-    summary = load_regions(province_code)
-    if province_code == "37":
-        summary.update(load_boundaries(DATA_DIR / "shandong_counties.geojson",
-                                       source="shared/data/regions/shandong_counties.geojson"))
-        summary.update(load_region_facts())
+    """Load regions, boundaries and facts (Shandong ships with the app).
+
+    Bootstrap of the shipped reference data, so always platform work: inside the caller's
+    `audit.system(...)` (CLI, demo), else in its own (the test database set-up)."""
+    with contextlib.ExitStack() as stack:
+        if audit.system_reason() is None:
+            stack.enter_context(audit.system(f"load_regions {province_code}"))
+        summary = load_regions(province_code, actor=None)
+        if province_code == "37":
+            summary.update(load_boundaries(DATA_DIR / "shandong_counties.geojson",
+                                           source="shared/data/regions/shandong_counties.geojson", actor=None))
+            summary.update(load_region_facts(actor=None))
     return summary

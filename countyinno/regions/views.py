@@ -1,11 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from countyinno.accounts.models import Organisation
 from countyinno.core.views import paginate
 
 from .models import Region
+from .panels import contributed_context
 from .services import FACT_INDICATORS
 
 
@@ -32,13 +31,10 @@ def region_detail(request, code):
     region = get_object_or_404(Region.objects.restrict(request.user).select_related("parent", "city"), code=code)
     facts = region.profile.get("facts") or {}
     fact_rows = [(label, facts[key]) for key, label in FACT_INDICATORS.items() if key in facts]
-    organisations = Organisation.objects.restrict(request.user).filter(region__in=_subtree(region))
-    by_kind = organisations.values("kind").annotate(n=Count("id")).order_by("kind")
-    kinds = dict(Organisation.Kind.choices)
     return render(request, "regions/region_detail.html", {
-        "region": region, "fact_rows": fact_rows,
-        "children": region.children.order_by("code"),
-        "org_counts": [(kinds.get(row["kind"], row["kind"]), row["n"]) for row in by_kind]})
+        "region": region, "fact_rows": fact_rows, "children": region.children.order_by("code"),
+        # e.g. the organisation counts by kind, from accounts (see panels.py)
+        **contributed_context(request, region, _subtree(region))})
 
 
 def _subtree(region):

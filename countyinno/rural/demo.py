@@ -49,8 +49,9 @@ def demo_rural(ctx: DemoContext) -> dict:
     for i in range(int(300 * ctx.scale) + 1):
         field, text = samples[int(rng.integers(len(samples)))]
         county = counties[int(rng.integers(len(counties)))]
-        q = services.ask(asker=f"农户{i + 1:03d}", phone=f"13{int(rng.integers(100000000, 999999999))}", region=county,
-                         field=field, text=text + ("" if rng.random() < 0.6 else "？急，已经发生三天了"))
+        phone = f"13{int(rng.integers(100000000, 999999999))}"
+        q = services.ask_question(actor=None, asker=f"农户{i + 1:03d}", phone=phone, region=county, field=field,
+                                  text=text + ("" if rng.random() < 0.6 else "？急，已经发生三天了"))
         if q.status == "routed" and rng.random() < 0.7:
             q.answer, q.status = "建议及时请当地农技站现场诊断，按说明用药并做好记录。", "answered"
             q.answered_at = q.routed_at + datetime.timedelta(hours=float(rng.uniform(2, 60)))

@@ -45,7 +45,7 @@ class FarmerQuestion(AuditedModel, TimeStampedModel):
 
     objects = RestrictedManager()
     scope = ScopeRule(region="region", owner="expert__user")
-    audit_exclude = ("phone",)
+    audit_exclude = ("phone",)  # farmers' numbers stay out of the audit log
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,7 +86,7 @@ class Enrolment(AuditedModel):
 
     objects = RestrictedManager()
     scope = ScopeRule(region="course__region")
-    audit_exclude = ("phone",)
+    audit_exclude = ("phone",)  # trainees' numbers stay out of the audit log
 
     class Meta:
         unique_together = [("course", "phone")]
@@ -111,7 +111,7 @@ class OutreachEvent(AuditedModel):
     scope = ScopeRule(region="region", public_view=True)
 
 
-class Registration(models.Model):
+class Registration(AuditedModel):
     event = models.ForeignKey(OutreachEvent, on_delete=models.CASCADE, related_name="registrations")
     name = models.CharField(max_length=50)
     phone = models.CharField(max_length=20)
@@ -119,6 +119,7 @@ class Registration(models.Model):
 
     objects = RestrictedManager()
     scope = ScopeRule(region="event__region")
+    audit_exclude = ("phone",)  # citizens' numbers stay out of the audit log
 
     class Meta:
         unique_together = [("event", "phone")]

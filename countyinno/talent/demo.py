@@ -59,7 +59,9 @@ def demo_talent(ctx: DemoContext) -> dict:
                                          problem=f"{'、'.join(words)}方面的技术难题，需要{field}领域专家现场指导（需求{j + 1:04d}）",
                                          days_needed=int(rng.integers(15, 60))))
         ServiceDemand.objects.bulk_create(demands, batch_size=1000)
-    plan = services.solve_plan(actor=None, year=YEAR, constraints={"min_per_county": 1})
+    # The platform's own run: the plan is for the province of the demo's enterprises.
+    plan = services.solve_plan(actor=None, year=YEAR, constraints={"min_per_county": 1},
+                               province=firms[0].region.province)
     services.publish_plan(actor=None, plan=plan)
     logs = []
     for a in Assignment.objects.filter(plan=plan).order_by("id")[:600]:

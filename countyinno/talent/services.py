@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
-from countyinno.accounts.models import Organisation, Role
-from countyinno.core.audit import acting_as, record_state_change
+from countyinno.accounts.models import Organisation
+from countyinno.core import audit
+from countyinno.core.actions import action, require
 from countyinno.core.errors import bilingual
-from countyinno.core.scoping import CHANGE, can
 from countyinno.engines.dispatch import DispatchError, solve
 from countyinno.engines.rules import ruleset_for
 from countyinno.engines.rules.workdays import add_working_days
@@ -20,25 +19,18 @@ from countyinno.regions.models import Region
 
 from .models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                      WorkstationApplication)
+from .permissions import (can_assess_year, can_confirm_log, can_edit_profile, can_file_demand, can_log_visit,
+                          can_publish_plan, can_review_workstation, can_solve_plan)
 
 
 def _rules(day=None):
     return ruleset_for("talent", day or timezone.localdate()).params
 
 
-def _require(actor, *roles):
-    if actor is not None and not actor.is_superuser and actor.role not in roles:
-        raise PermissionDenied(bilingual("当前角色无权执行该操作", "your role may not do this"))
-
-
 # ------------------------------------------------------------------ profiles and demands
-@transaction.atomic
+@action(permission=can_edit_profile, target="talent")
 def update_profile(*, actor, talent: Talent, **changes) -> Talent:
     """A talent edits only their own profile (officials of their area may too)."""
-    own = actor is not None and talent.user_id == actor.pk
-    official = actor is not None and (actor.is_superuser or actor.is_region_admin) and can(actor, CHANGE, talent)
-    if actor is not None and not (own or official):
-        raise PermissionDenied(bilingual("只能修改本人的资料", "you may edit only your own profile"))
     allowed = {"title", "degree", "fields", "keywords", "availability_days", "capacity"}
     unknown = set(changes) - allowed
     if unknown:
@@ -54,16 +46,14 @@ def update_profile(*, actor, talent: Talent, **changes) -> Talent:
         errors["fields"] = [bilingual("至少选择一个领域", "choose at least one field")]
     if errors:
         raise ValidationError(errors)
-    with acting_as(actor):
-        talent.save()
+    talent.save()
     return talent
 
 
-@transaction.atomic
+@action(permission=can_file_demand, target="requester")
 def file_demand(*, actor, requester: Organisation, problem: str, fields: list[str], keywords: list[str],
                 days_needed: int, year: int, need: int = 1) -> ServiceDemand:
-    if actor is not None and not can(actor, CHANGE, requester):
-        raise PermissionDenied(bilingual("只能以本单位名义申报", "you may file only for your own organisation"))
+    """An enterprise files a demand for its own organisation."""
     errors = {}
     if len(problem.strip()) < 10:
         errors["problem"] = [bilingual("请具体描述技术难题（至少 10 个字）", "describe the problem (10 characters or more)")]
@@ -78,10 +68,8 @@ def file_demand(*, actor, requester: Organisation, problem: str, fields: list[st
     region = requester.region if requester.region.level == Region.Level.COUNTY else None
     if region is None:
         raise ValidationError({"requester": bilingual("需求单位须位于县级地区", "the requester must be in a county")})
-    with acting_as(actor):
-        return ServiceDemand.objects.create(requester=requester, region=region, problem=problem.strip(),
-                                            fields=fields, keywords=keywords, days_needed=days_needed, year=year,
-                                            need=need)
+    return ServiceDemand.objects.create(requester=requester, region=region, problem=problem.strip(), fields=fields,
+                                        keywords=keywords, days_needed=days_needed, year=year, need=need)
 
 
 # ------------------------------------------------------------------ dispatch
@@ -95,14 +83,34 @@ def centroid(region: Region) -> list[float] | None:
     return [sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)]
 
 
-def build_instance(year: int, constraints: dict, mode: str = "optimal") -> dict:
+def plan_province(actor, province: Region | None = None) -> Region:
+    """The province a plan is for: the actor's own; for system runs (or a user without a region) the one given."""
+    region = getattr(actor, "region", None) if actor is not None else None
+    own = region.province if region is not None else None
+    if own is not None:
+        if province is not None and province.pk != own.pk:
+            raise ValidationError(bilingual("只能为本省计算选派方案", "you may plan only for your own province"))
+        return own
+    if province is None:
+        raise ValidationError(bilingual("请指定选派方案所属的省份", "say which province the plan is for"))
+    if province.level != Region.Level.PROVINCE:
+        raise ValidationError(bilingual(f"{province.name} 不是省级地区", f"{province.code} is not a province"))
+    return province
+
+
+def build_instance(year: int, constraints: dict, mode: str = "optimal", province: Region | None = None) -> dict:
+    """The dispatch instance: commissioner talents and the province's open demands of the year."""
     # JSON "contains" differs between SQLite and PostgreSQL; the pool is small enough to filter here.
     talents = [t for t in Talent.objects.select_related("home_unit__region") if "commissioner" in t.programmes]
-    demands = list(ServiceDemand.objects.filter(year=year, status=ServiceDemand.Status.OPEN).select_related("region"))
+    demands = ServiceDemand.objects.filter(year=year, status=ServiceDemand.Status.OPEN).select_related("region")
+    previous = Assignment.objects.filter(plan__status=DispatchPlan.Status.PUBLISHED, plan__year__lt=year)
+    if province is not None:
+        demands = demands.filter(region__province=province)
+        previous = previous.filter(plan__province=province)
+    demands = list(demands)
     regions = {r.pk: r for r in Region.objects.filter(
         pk__in={t.home_unit.region_id for t in talents} | {d.region_id for d in demands}).select_related("boundary")}
     centres = {pk: centroid(r) for pk, r in regions.items()}
-    previous = Assignment.objects.filter(plan__status=DispatchPlan.Status.PUBLISHED, plan__year__lt=year)
     return {
         "talents": [{"id": str(t.pk), "capacity": t.capacity, "home_unit": str(t.home_unit_id), "fields": t.fields,
                      "keywords": t.keywords, "location": centres.get(t.home_unit.region_id)} for t in talents],
@@ -112,48 +120,76 @@ def build_instance(year: int, constraints: dict, mode: str = "optimal") -> dict:
         "constraints": constraints, "mode": mode}
 
 
-@transaction.atomic
-def solve_plan(*, actor, year: int, constraints: dict | None = None, mode: str = "optimal") -> DispatchPlan:
-    """The province computes the year's plan; pins and forbidden pairs re-solve exactly."""
-    _require(actor, Role.PROVINCE_ADMIN)
-    constraints = constraints or {}
-    instance = build_instance(year, constraints, mode)
+def _quiet(fraction: float, message: str) -> None:
+    pass
+
+
+def compute_plan(*, year: int, constraints: dict, mode: str, province: Region, progress=_quiet) -> dict:
+    """Build the instance and solve it. Reads only; slow for a whole province, so it runs outside any
+    transaction (`solve_plan` calls it before the short declared action that saves the result)."""
+    progress(0.05, "构建实例 building the instance")
+    instance = build_instance(year, constraints, mode, province)
+    progress(0.3, f"求解 solving: {len(instance['talents'])} talents, {len(instance['demands'])} demands")
     try:
-        plan_data = solve(instance)
+        return solve(instance)
     except DispatchError as exc:
         raise ValidationError([f"{p.where}: {p.message_zh} / {p.message_en}" for p in exc.problems])
-    province = actor.region if actor is not None and actor.region else Region.objects.get(code="370000")
-    with acting_as(actor):
-        plan = DispatchPlan.objects.create(year=year, province=province, mode=mode, constraints=constraints,
-                                           summary={k: plan_data[k] for k in ("status", "solver", "objective",
-                                                                              "county_counts", "seconds")}
-                                           | {"unserved": len(plan_data["unserved_demands"]),
-                                              "idle": len(plan_data["idle_talents"])},
-                                           created_by=actor if getattr(actor, "pk", None) else None)
+
+
+def solve_plan(*, actor, year: int, constraints: dict | None = None, mode: str = "optimal",
+               province: Region | None = None, progress=_quiet) -> DispatchPlan:
+    """The province computes the year's plan; pins and forbidden pairs re-solve exactly.
+
+    Pages run this as the background job `talent.solve_plan` (talent/jobs.py). The permission is asked
+    first, the solve runs outside any transaction, and only the result is saved by the declared action
+    `save_plan`. `province` is for system runs; an official plans for their own province."""
+    require(can_solve_plan, actor)  # refuse before the expensive part; save_plan asks again
+    constraints = constraints or {}
+    province = plan_province(actor, province)
+    solution = compute_plan(year=year, constraints=constraints, mode=mode, province=province, progress=progress)
+    progress(0.9, "保存方案 saving the plan")
+    return save_plan(actor=actor, province=province, year=year, mode=mode, constraints=constraints, solution=solution)
+
+
+@action(permission=can_solve_plan)
+def save_plan(*, actor, province: Region, year: int, mode: str, constraints: dict, solution: dict) -> DispatchPlan:
+    """Store a solved plan as a draft, with its assignments (one audit entry each)."""
+    province = plan_province(actor, province)
+    demand_ids = {int(a["demand"]) for a in solution["assignments"]}
+    still_open = set(ServiceDemand.objects.filter(pk__in=demand_ids, year=year, status=ServiceDemand.Status.OPEN)
+                     .values_list("pk", flat=True))
+    if demand_ids - still_open:
+        raise ValidationError(bilingual("求解期间部分需求已被派驻或关闭，请重新计算",
+                                        "some demands were assigned or closed while solving; solve again"))
+    summary = {k: solution[k] for k in ("status", "solver", "objective", "county_counts", "seconds")}
+    summary |= {"unserved": len(solution["unserved_demands"]), "idle": len(solution["idle_talents"])}
+    plan = DispatchPlan.objects.create(year=year, province=province, mode=mode, constraints=constraints,
+                                       summary=summary, created_by=actor if getattr(actor, "pk", None) else None)
+    with audit.bulk("assignments of a solved dispatch plan"):
         Assignment.objects.bulk_create([Assignment(plan=plan, talent_id=int(a["talent"]), demand_id=int(a["demand"]),
                                                    cost=a["cost"], reasons=a["reasons"], pinned=a["pinned"])
-                                        for a in plan_data["assignments"]])
+                                        for a in solution["assignments"]])
     return plan
 
 
-@transaction.atomic
+@action(permission=can_publish_plan, target="plan")
 def publish_plan(*, actor, plan: DispatchPlan) -> DispatchPlan:
-    _require(actor, Role.PROVINCE_ADMIN)
+    """Publish a draft plan: its open demands become assigned (each audited)."""
     if plan.status == DispatchPlan.Status.PUBLISHED:
         return plan
-    with acting_as(actor):
-        plan.status = DispatchPlan.Status.PUBLISHED
-        plan.save()
-        ServiceDemand.objects.filter(pk__in=plan.assignments.values("demand")).update(status=ServiceDemand.Status.ASSIGNED)
-        record_state_change(plan, "draft", "published", actor=actor)
+    plan.status = DispatchPlan.Status.PUBLISHED
+    plan.save()
+    with audit.bulk("demands assigned by a published dispatch plan"):
+        ServiceDemand.objects.filter(pk__in=plan.assignments.values("demand"),
+                                     status=ServiceDemand.Status.OPEN).update(status=ServiceDemand.Status.ASSIGNED)
+    audit.record_state_change(plan, DispatchPlan.Status.DRAFT, DispatchPlan.Status.PUBLISHED)
     return plan
 
 
 # ------------------------------------------------------------------ service logs
-@transaction.atomic
+@action(permission=can_log_visit, target="assignment")
 def log_visit(*, actor, assignment: Assignment, visited_on: datetime.date, days: float, content: str) -> ServiceLog:
-    if actor is not None and not actor.is_superuser and assignment.talent.user_id != actor.pk:
-        raise PermissionDenied(bilingual("只有被派驻的人才本人可以填写服务日志", "only the assigned talent logs visits"))
+    """The assigned talent logs a visit; the served unit confirms it."""
     if assignment.plan.status != DispatchPlan.Status.PUBLISHED:
         raise ValidationError(bilingual("方案尚未发布", "the plan is not published yet"))
     errors = {}
@@ -165,25 +201,20 @@ def log_visit(*, actor, assignment: Assignment, visited_on: datetime.date, days:
         errors["content"] = [bilingual("请填写服务内容", "describe the service")]
     if errors:
         raise ValidationError(errors)
-    with acting_as(actor):
-        return ServiceLog.objects.create(assignment=assignment, visited_on=visited_on, days=days, content=content.strip())
+    return ServiceLog.objects.create(assignment=assignment, visited_on=visited_on, days=days, content=content.strip())
 
 
-@transaction.atomic
+@action(permission=can_confirm_log, target="log")
 def confirm_log(*, actor, log: ServiceLog, accept: bool = True, satisfaction: int | None = None) -> ServiceLog:
     """The served unit confirms (or disputes) a visit and rates it."""
-    requester = log.assignment.demand.requester
-    if actor is not None and not actor.is_superuser and actor.organisation_id != requester.pk:
-        raise PermissionDenied(bilingual("只有被服务单位可以确认", "only the served unit may confirm"))
     if log.status != ServiceLog.Status.PENDING:
         raise ValidationError(bilingual("该日志已处理", "this log was already handled"))
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValidationError({"satisfaction": bilingual("满意度应为 1–5", "satisfaction must be 1–5")})
-    with acting_as(actor):
-        log.status = ServiceLog.Status.CONFIRMED if accept else ServiceLog.Status.REJECTED
-        log.satisfaction = satisfaction
-        log.confirmed_by = actor if getattr(actor, "pk", None) else None
-        log.save()
+    log.status = ServiceLog.Status.CONFIRMED if accept else ServiceLog.Status.REJECTED
+    log.satisfaction = satisfaction
+    log.confirmed_by = actor if getattr(actor, "pk", None) else None
+    log.save()
     return log
 
 
@@ -194,12 +225,11 @@ def grade_for(total: float, grades) -> str:
     return grades[-1][1]
 
 
-@transaction.atomic
+@action(permission=can_assess_year)
 def assess_year(*, actor, year: int, effect_scores: dict[int, float] | None = None) -> list[Assessment]:
     """Annual assessment: 服务情况 from confirmed service days against the minimum, 服务成效 from the
     county's evaluation (0–100, default 80), 满意度 from the served units' ratings; weights and grades from
     the rule set."""
-    _require(actor, Role.PROVINCE_ADMIN)
     p = _rules(datetime.date(year, 12, 31))
     weights, minimum = p["assessment_weights"], p["min_service_days"]
     effect_scores = effect_scores or {}
@@ -213,11 +243,10 @@ def assess_year(*, actor, year: int, effect_scores: dict[int, float] | None = No
         satisfaction = 20.0 * sum(ratings) / len(ratings) if ratings else 0.0
         effect = float(effect_scores.get(talent.pk, 80.0))
         total = (service * weights["service"] + effect * weights["effect"] + satisfaction * weights["satisfaction"]) / 100
-        with acting_as(actor):
-            assessment, _ = Assessment.objects.update_or_create(
-                talent=talent, year=year, defaults={"service": round(service, 2), "effect": effect,
-                                                    "satisfaction": round(satisfaction, 2), "total": round(total, 2),
-                                                    "grade": grade_for(total, p["grades"])})
+        assessment, _ = Assessment.objects.update_or_create(
+            talent=talent, year=year, defaults={"service": round(service, 2), "effect": effect,
+                                                "satisfaction": round(satisfaction, 2), "total": round(total, 2),
+                                                "grade": grade_for(total, p["grades"])})
         out.append(assessment)
     return out
 
@@ -239,18 +268,16 @@ def workstation_problems(app: WorkstationApplication) -> list[str]:
     return problems
 
 
-@transaction.atomic
+@action(permission=can_review_workstation, target="app")
 def review_workstation(*, actor, app: WorkstationApplication, approve: bool, comment: str = "",
                        today: datetime.date | None = None) -> WorkstationApplication:
     """City first review, then provincial second review within 7 working days; approvals are published
-    on the next 5th of a month with a 5-working-day 公示."""
+    on the next 5th of a month with a 5-working-day 公示. Which stage an official may review is the
+    predicate's (city admins the first, the province the second)."""
     today = today or timezone.localdate()
     w = _rules(today)["workstation"]
-    if actor is not None and not can(actor, CHANGE, app):
-        raise PermissionDenied(bilingual("无权审核该申请", "you may not review this application"))
     before = app.status
     if app.status == WorkstationApplication.Status.SUBMITTED:
-        _require(actor, Role.CITY_ADMIN)
         if approve:
             problems = workstation_problems(app)
             if problems:
@@ -258,7 +285,6 @@ def review_workstation(*, actor, app: WorkstationApplication, approve: bool, com
             app.status, app.city_approved_on = WorkstationApplication.Status.CITY_APPROVED, today
             app.province_due_on = add_working_days(today, w["province_review_working_days"])
     elif app.status == WorkstationApplication.Status.CITY_APPROVED:
-        _require(actor, Role.PROVINCE_ADMIN)
         if approve:
             app.status, app.approved_on = WorkstationApplication.Status.APPROVED, today
             day = w["publication_day_of_month"]
@@ -273,9 +299,8 @@ def review_workstation(*, actor, app: WorkstationApplication, approve: bool, com
             raise ValidationError({"comment": bilingual("退回须说明理由", "a return needs a reason")})
         app.status = WorkstationApplication.Status.RETURNED
     app.comment = comment
-    with acting_as(actor):
-        app.save()
-        record_state_change(app, before, app.status, comment=comment, actor=actor)
+    app.save()
+    audit.record_state_change(app, before, app.status, comment=comment)
     return app
 
 

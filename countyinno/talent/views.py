@@ -7,11 +7,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from countyinno.accounts.models import Role
+from countyinno.core import jobs
+from countyinno.core.actions import require
 from countyinno.core.views import flash_errors, paginate
 
 from . import services
 from .models import Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent, WorkstationApplication
+from .permissions import can_file_demand, can_oversee_programme, can_solve_plan
 
 FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
 # Crops and trades for the farm Q&A routing (rural), which talents may also cover.
@@ -22,18 +24,17 @@ PROFILE_FIELDS = FIELDS + ["小麦", "玉米", "设施蔬菜", "果树", "畜牧
 def home(request):
     user = request.user
     context = {"fields": FIELDS, "year": datetime.date.today().year}
-    if user.role == Role.TALENT or hasattr(user, "talent"):
-        talent = getattr(user, "talent", None)
+    talent = Talent.objects.filter(user=user).first()
+    if talent is not None:
         context["talent"] = talent
         context["assignments"] = (Assignment.objects.restrict(user).filter(talent=talent, plan__status="published")
-                                  .select_related("demand", "demand__requester", "demand__region", "plan")
-                                  if talent else [])
-    if user.role == Role.ORG_MEMBER and user.organisation_id:
+                                  .select_related("demand", "demand__requester", "demand__region", "plan"))
+    if user.organisation_id and can_file_demand(user, user.organisation):
         context["demands"] = ServiceDemand.objects.restrict(user).filter(requester_id=user.organisation_id)
         context["served"] = (Assignment.objects.restrict(user).filter(demand__requester_id=user.organisation_id,
                                                                       plan__status="published")
                              .select_related("talent", "demand").prefetch_related("logs"))
-    if user.is_region_admin or user.is_superuser:
+    if can_oversee_programme(user):
         context["talents"] = paginate(request, Talent.objects.restrict(user).select_related("home_unit"))
         context["plans"] = DispatchPlan.objects.restrict(user)[:10]
         context["open_demands"] = ServiceDemand.objects.restrict(user).filter(status="open").count()
@@ -66,7 +67,9 @@ def _pairs(text: str) -> list[list[str]]:
 @login_required
 @require_POST
 def plan_solve(request):
+    """Submit the solve as a background job and show its progress; the job page links to the plan."""
     try:
+        year = int(request.POST.get("year"))
         constraints = {}
         if request.POST.get("min_per_county"):
             constraints["min_per_county"] = int(request.POST["min_per_county"])
@@ -74,16 +77,21 @@ def plan_solve(request):
             constraints["max_per_unit_per_county"] = int(request.POST["max_per_unit_per_county"])
         constraints["pinned"] = _pairs(request.POST.get("pinned", ""))
         constraints["forbidden"] = _pairs(request.POST.get("forbidden", ""))
-        plan = services.solve_plan(actor=request.user, year=int(request.POST.get("year")),
-                                   constraints=constraints, mode=request.POST.get("mode", "optimal"))
     except (ValueError, TypeError):
         messages.error(request, "参数应为整数 / parameters must be whole numbers")
         return redirect("talent:home")
+    try:
+        require(can_solve_plan, request.user)
+        province = services.plan_province(request.user)
     except (ValidationError, PermissionDenied) as exc:
         flash_errors(request, exc)
         return redirect("talent:home")
-    messages.success(request, f"方案已计算：派驻 {plan.summary['objective']['assigned']} 人次 / plan solved")
-    return redirect("talent:plan", plan.pk)
+    job = jobs.submit("talent.solve_plan", {"year": year, "constraints": constraints,
+                                            "mode": request.POST.get("mode", "optimal"), "province": province.code},
+                      user=request.user, region=province,
+                      title=f"{year} 年度科技特派员选派方案 / {year} dispatch plan")
+    messages.info(request, "方案计算已提交 / the plan is being solved")
+    return redirect("job-page", job.pk)
 
 
 @login_required
@@ -111,10 +119,7 @@ def assignment_detail(request, pk):
     assignment = get_object_or_404(Assignment.objects.restrict(request.user).select_related(
         "talent", "demand", "demand__requester", "plan"), pk=pk)
     return render(request, "talent/assignment_detail.html", {
-        "assignment": assignment, "logs": assignment.logs.all(),
-        "is_talent": assignment.talent.user_id == request.user.pk,
-        "is_served": request.user.organisation_id == assignment.demand.requester_id,
-        "today": datetime.date.today().isoformat()})
+        "assignment": assignment, "logs": assignment.logs.all(), "today": datetime.date.today().isoformat()})
 
 
 @login_required

@@ -5,3 +5,6 @@ class TechmarketConfig(AppConfig):
     name = "countyinno.techmarket"
     label = "techmarket"
     verbose_name = "网上技术市场 Online technology market"
+
+    def ready(self):
+        from . import permissions, services  # noqa: F401  registers the app's predicates and declared actions

@@ -13,7 +13,8 @@ from countyinno.accounts.models import Organisation
 from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.regions.models import Region
 
-from .models import EventPairing, Listing, MatchEvent
+from . import services
+from .models import Listing
 
 TOPICS = {
     "先进制造与自动化": [("数控机床热误差补偿", "C"), ("工业机器人视觉引导装配", "C"), ("激光焊接工艺优化", "C"),
@@ -70,17 +71,13 @@ def demo_techmarket(ctx: DemoContext) -> dict:
                     reconfirmed_at=published if status == "published" else None)
                 listings.append(listing)
         Listing.objects.bulk_create(listings, batch_size=1000)
-        event = MatchEvent.objects.create(title="2026年山东省县域科技成果供需对接会（寿光）",
-                                          organiser_node=Region.objects.get(code="370783"), held_on=today)
-    from .search import matches
-
-    demands = list(Listing.objects.filter(kind="demand", status="published", market_node__city__code="370700")[:20])
-    pairings = []
-    for demand in demands:
-        for m in matches(demand, k=2):
-            pairings.append(EventPairing(event=event, demand=demand, achievement=m["listing"], score=m["score"],
-                                         reasons=m["reasons"],
-                                         outcome=str(rng.choice(["planned", "intent", "follow_up", "contract", "none"]))))
-    EventPairing.objects.bulk_create(pairings)
+    # The event goes through the organisers' own actions (the demo runs inside audit.system()).
+    event = services.create_event(actor=None, organiser_node=Region.objects.get(code="370783"),
+                                  title="2026年山东省县域科技成果供需对接会（寿光）", held_on=today)
+    demands = Listing.objects.filter(kind="demand", status="published", market_node__city__code="370700")[:20]
+    pairings = services.plan_pairings(actor=None, event=event, demands=demands, per_demand=2)
+    for pairing in pairings:
+        services.record_outcome(actor=None, pairing=pairing,
+                                outcome=str(rng.choice(["planned", "intent", "follow_up", "contract", "none"])))
     return {"listings": len(listings), "published": sum(1 for x in listings if x.status == "published"),
             "event_pairings": len(pairings)}

@@ -66,7 +66,7 @@ class Listing(AuditedModel, TimeStampedModel):
         return "（企业名称隐藏）" if self.hide_company else self.organisation.name
 
 
-class ConfidentialAccess(models.Model):
+class ConfidentialAccess(AuditedModel):
     """An organisation approved by the owner to read a listing's confidential detail."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="access")
@@ -74,15 +74,31 @@ class ConfidentialAccess(models.Model):
     approved = models.BooleanField(default=False)
     requested_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedManager()
+    # Requests and grants belong to the listing: its owner and the admins over its market node see them
+    # (and so the audit entries about them).
+    scope = ScopeRule(region="listing__market_node", organisation="listing__organisation")
+
     class Meta:
         unique_together = [("listing", "organisation")]
 
+    def __str__(self):
+        return f"{self.organisation} → {self.listing}"
 
-class Subscription(models.Model):
+
+class Subscription(AuditedModel):
+    """A user's standing request to hear about new listings of a node (and a field or kind)."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="market_subscriptions")
     market_node = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
     field = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=12, blank=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(owner="user")
+
+    def __str__(self):
+        return f"{self.user} · {self.market_node} {self.field} {self.kind}".strip()
 
 
 class MatchEvent(AuditedModel, TimeStampedModel):
@@ -100,7 +116,7 @@ class MatchEvent(AuditedModel, TimeStampedModel):
         ordering = ["-held_on"]
 
 
-class EventPairing(models.Model):
+class EventPairing(AuditedModel):
     class Outcome(models.TextChoices):
         PLANNED = "planned", "已安排 planned"
         INTENT = "intent", "达成意向 intent"
@@ -114,3 +130,12 @@ class EventPairing(models.Model):
     score = models.FloatField(default=0)
     reasons = models.JSONField(default=list)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PLANNED)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="event__organiser_node", public_view=True)  # like its event
+
+    class Meta:
+        unique_together = [("event", "demand", "achievement")]
+
+    def __str__(self):
+        return f"{self.demand} ↔ {self.achievement}"

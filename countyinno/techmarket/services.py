@@ -1,23 +1,27 @@
-"""Every write in the technology market: listings and their workflow, access to confidential detail."""
+"""Every write in the technology market, each a declared action: listings and their workflow, access to
+confidential detail, match events and their pairings, subscriptions. Who may is in permissions.py."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from countyinno.accounts.models import Organisation
-from countyinno.core.audit import acting_as, record_state_change
+from countyinno.accounts.models import Organisation, User
+from countyinno.core import audit
+from countyinno.core.actions import action
 from countyinno.core.errors import bilingual
-from countyinno.core.scoping import CHANGE, can
 from countyinno.engines.matching.tokenize import tokens
 from countyinno.engines.rules import ruleset_for
 from countyinno.regions.models import Region
 
-from .models import ConfidentialAccess, Listing
+from .models import ConfidentialAccess, EventPairing, Listing, MatchEvent, Subscription
+from .permissions import (can_change_event, can_create_listing, can_edit_listing, can_expire_listings,
+                          can_grant_access, can_organise_event, can_reconfirm_listing, can_record_outcome,
+                          can_request_access, can_review_listing, can_submit_listing, can_subscribe,
+                          can_unsubscribe, can_withdraw_listing)
 
 EDITABLE = ["title", "summary", "public_description", "confidential_detail", "keywords", "field", "industry", "trl",
             "ip_items", "transfer_modes", "price", "budget_min", "budget_max", "indicators", "hide_company", "tender",
@@ -72,36 +76,55 @@ def check_listing(kind: str, data: dict) -> dict:
     return errors
 
 
-@transaction.atomic
-def create_listing(*, actor, organisation: Organisation, kind: str, market_node: Region | None = None, **data) -> Listing:
-    if actor is not None and not can(actor, CHANGE, organisation):
-        raise PermissionDenied(bilingual("只能以本单位名义发布", "you may publish only for your own organisation"))
+def in_node(listings, node: Region):
+    """Listings of a node's market: a city's or the province's market includes everything below it."""
+    if node.level == Region.Level.COUNTY:
+        return listings.filter(market_node=node)
+    if node.level == Region.Level.CITY:
+        return listings.filter(market_node__city=node)
+    return listings.filter(market_node__province=node)
+
+
+def _market_nodes_of(organisation: Organisation) -> set[int]:
+    """The nodes an organisation may file into: its own region's market and the markets above it."""
+    region = organisation.region
+    return {pk for pk in (region.pk, region.city_id, region.province_id) if pk}
+
+
+# ------------------------------------------------------------------ listings
+@action(permission=can_create_listing, target="organisation")
+def create_listing(*, actor, organisation: Organisation, kind: str, market_node: Region | None = None,
+                   **data) -> Listing:
+    """A draft filed for `organisation` in its own market (or a market above it)."""
     data.setdefault("valid_until", timezone.localdate() + datetime.timedelta(days=rules()["default_valid_days"]))
     errors = check_listing(kind, data)
     unknown = set(data) - set(EDITABLE)
     if unknown:
         errors["__all__"] = [bilingual(f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}")]
+    node = market_node or organisation.region
+    if node.pk not in _market_nodes_of(organisation):
+        errors.setdefault("market_node", []).append(bilingual(
+            f"只能在本单位所在地的市场发布，不能发布到{node.name}",
+            f"file only in your own region's market (or one above it), not in {node.name}"))
+    if kind not in Listing.Kind.values:
+        errors.setdefault("kind", []).append(bilingual(f"未知类型 {kind!r}", f"unknown kind {kind!r}"))
     if errors:
         raise ValidationError(errors)
-    node = market_node or organisation.region
-    with acting_as(actor):
-        return Listing.objects.create(kind=kind, organisation=organisation, market_node=node, **data)
+    return Listing.objects.create(kind=kind, organisation=organisation, market_node=node, **data)
 
 
-@transaction.atomic
+@action(permission=can_edit_listing, target="listing")
 def update_listing(*, actor, listing: Listing, **data) -> Listing:
-    if actor is not None and not can(actor, CHANGE, listing):
-        raise PermissionDenied(bilingual("无权修改该条目", "you may not edit this listing"))
-    if listing.status not in (Listing.Status.DRAFT, Listing.Status.REJECTED):
-        raise ValidationError(bilingual("只有草稿或未通过的条目可以修改", "only drafts and rejected listings can be edited"))
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(bilingual(f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}"))
     merged = {f: getattr(listing, f) for f in EDITABLE} | data
     errors = check_listing(listing.kind, merged)
     if errors:
         raise ValidationError(errors)
     for key, value in data.items():
         setattr(listing, key, value)
-    with acting_as(actor):
-        listing.save()
+    listing.save()
     return listing
 
 
@@ -110,103 +133,152 @@ def _similarity(a: str, b: str) -> float:
     return len(ta & tb) / max(len(ta | tb), 1)
 
 
-def _transition(actor, listing, target, reason=""):
+def _transition(listing, target, reason=""):
+    """Inside an action: the new status saved (an update entry) and the state change recorded."""
     before = listing.status
     listing.status, listing.status_reason = target, reason
-    with acting_as(actor):
-        listing.save()
-        record_state_change(listing, before, target, comment=reason, actor=actor)
+    listing.save()
+    audit.record_state_change(listing, before, target, comment=reason)
     return listing
 
 
-@transaction.atomic
-def submit(*, actor, listing: Listing) -> Listing:
+@action(permission=can_submit_listing, target="listing")
+def submit_listing(*, actor, listing: Listing) -> Listing:
     """Submit for the node admin's approval; a near-identical listing of the same organisation is flagged."""
-    if actor is not None and not can(actor, CHANGE, listing):
-        raise PermissionDenied(bilingual("无权提交该条目", "you may not submit this listing"))
-    if listing.status not in (Listing.Status.DRAFT, Listing.Status.REJECTED):
-        raise ValidationError(bilingual("当前状态不能提交", "cannot submit in this status"))
     threshold = rules()["duplicate_similarity"]
     siblings = Listing.objects.filter(organisation=listing.organisation, kind=listing.kind).exclude(pk=listing.pk) \
         .exclude(status__in=[Listing.Status.WITHDRAWN, Listing.Status.EXPIRED])
     duplicate = next((s for s in siblings if _similarity(s.title, listing.title) >= threshold), None)
     listing.duplicate_of = duplicate
     reason = bilingual(f"疑似与「{duplicate.title}」重复", f"possible duplicate of '{duplicate.title}'") if duplicate else ""
-    return _transition(actor, listing, Listing.Status.SUBMITTED, reason)
+    return _transition(listing, Listing.Status.SUBMITTED, reason)
 
 
-def _check_node_admin(actor, listing):
-    if actor is None or actor.is_superuser:
-        return
-    if not actor.is_region_admin or not Listing.objects.restrict(actor, CHANGE).filter(
-            pk=listing.pk, market_node__in=Region.objects.restrict(actor, CHANGE)).exists():
-        raise PermissionDenied(bilingual("只有所属市场的管理员可以审核", "only the market node's admins review listings"))
-
-
-@transaction.atomic
-def review(*, actor, listing: Listing, approve: bool, reason: str = "") -> Listing:
-    """The node's admin approves (the listing is published) or rejects with a reason."""
-    _check_node_admin(actor, listing)
-    if listing.status != Listing.Status.SUBMITTED:
-        raise ValidationError(bilingual("只能审核待审核条目", "only submitted listings can be reviewed"))
-    if not approve:
-        if not reason.strip():
-            raise ValidationError({"reason": bilingual("不通过须说明理由", "a rejection needs a reason")})
-        return _transition(actor, listing, Listing.Status.REJECTED, reason.strip())
+@action(permission=can_review_listing, target="listing")
+def approve_listing(*, actor, listing: Listing, reason: str = "") -> Listing:
+    """The node's admin approves: the listing is published."""
     listing.published_at = listing.reconfirmed_at = timezone.now()
-    return _transition(actor, listing, Listing.Status.PUBLISHED, reason.strip())
+    return _transition(listing, Listing.Status.PUBLISHED, reason.strip())
 
 
-@transaction.atomic
-def withdraw(*, actor, listing: Listing, reason: str) -> Listing:
-    if actor is not None and not can(actor, CHANGE, listing):
-        raise PermissionDenied(bilingual("无权撤回该条目", "you may not withdraw this listing"))
-    if not reason.strip():
+@action(permission=can_review_listing, target="listing")
+def reject_listing(*, actor, listing: Listing, reason: str) -> Listing:
+    """The node's admin sends it back, saying why."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": bilingual("不通过须说明理由", "a rejection needs a reason")})
+    return _transition(listing, Listing.Status.REJECTED, reason.strip())
+
+
+@action(permission=can_withdraw_listing, target="listing")
+def withdraw_listing(*, actor, listing: Listing, reason: str) -> Listing:
+    if not (reason or "").strip():
         raise ValidationError({"reason": bilingual("撤回须说明理由", "a withdrawal needs a reason")})
-    return _transition(actor, listing, Listing.Status.WITHDRAWN, reason.strip())
+    return _transition(listing, Listing.Status.WITHDRAWN, reason.strip())
 
 
-def reconfirm(*, actor, listing: Listing) -> Listing:
-    if actor is not None and not can(actor, CHANGE, listing):
-        raise PermissionDenied(bilingual("无权确认该条目", "you may not reconfirm this listing"))
-    with acting_as(actor):
-        listing.reconfirmed_at = timezone.now()
-        listing.save(update_fields=["reconfirmed_at", "updated_at"])
+@action(permission=can_reconfirm_listing, target="listing")
+def reconfirm_listing(*, actor, listing: Listing) -> Listing:
+    listing.reconfirmed_at = timezone.now()
+    listing.save(update_fields=["reconfirmed_at", "updated_at"])
     return listing
 
 
-def expire_stale(today: datetime.date | None = None) -> int:
-    """Listings past their validity, or not reconfirmed within the rule set's period, expire."""
+def stale_listings(today: datetime.date | None = None):
+    """Published listings past their validity, or not reconfirmed within the rule set's period."""
     today = today or timezone.localdate()
     cutoff = timezone.now() - datetime.timedelta(days=rules(today)["reconfirm_days"])
-    stale = Listing.objects.filter(status=Listing.Status.PUBLISHED).filter(
+    return Listing.objects.filter(status=Listing.Status.PUBLISHED).filter(
         Q(valid_until__lt=today) | Q(reconfirmed_at__lt=cutoff))
+
+
+@action(permission=can_expire_listings)
+def expire_listings(*, actor, today: datetime.date | None = None) -> int:
+    """Platform work (a scheduled job, inside `audit.system()`): stale listings expire, each recorded."""
     count = 0
-    for listing in stale:
-        _transition(None, listing, Listing.Status.EXPIRED, bilingual("过期或未按期确认", "expired or not reconfirmed"))
+    for listing in stale_listings(today):
+        _transition(listing, Listing.Status.EXPIRED, bilingual("过期或未按期确认", "expired or not reconfirmed"))
         count += 1
     return count
 
 
-def can_see_confidential(user, listing: Listing) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.organisation_id == listing.organisation_id or user.is_superuser:
-        return True
-    if user.is_region_admin and Listing.objects.restrict(user, CHANGE).filter(pk=listing.pk).exists():
-        return True
-    return ConfidentialAccess.objects.filter(listing=listing, organisation_id=user.organisation_id, approved=True).exists()
-
-
+# ------------------------------------------------------------------ confidential detail
+@action(permission=can_request_access, target="listing")
 def request_access(*, actor, listing: Listing) -> ConfidentialAccess:
-    if not actor.organisation_id:
-        raise PermissionDenied(bilingual("须以机构身份申请", "apply on behalf of an organisation"))
+    """The actor's organisation asks the owner to read the confidential detail."""
+    if actor is None:
+        raise ValidationError(bilingual("须由机构用户申请", "an organisation's member asks for access"))
     return ConfidentialAccess.objects.get_or_create(listing=listing, organisation_id=actor.organisation_id)[0]
 
 
-def grant_access(*, actor, access: ConfidentialAccess) -> ConfidentialAccess:
-    if actor.organisation_id != access.listing.organisation_id:
-        raise PermissionDenied(bilingual("只有发布单位可以授权", "only the owner may grant access"))
-    access.approved = True
-    access.save(update_fields=["approved"])
+@action(permission=can_grant_access, target="listing")
+def grant_access(*, actor, listing: Listing, organisation: Organisation) -> ConfidentialAccess:
+    """The owner lets `organisation` read the confidential detail (answering its request, or unasked)."""
+    if organisation.pk == listing.organisation_id:
+        raise ValidationError(bilingual("发布单位本就可以查看", "the owner already reads its own listing"))
+    access, created = ConfidentialAccess.objects.get_or_create(listing=listing, organisation=organisation,
+                                                               defaults={"approved": True})
+    if not created and not access.approved:
+        access.approved = True
+        access.save(update_fields=["approved"])
     return access
+
+
+# ------------------------------------------------------------------ match events
+@action(permission=can_organise_event, target="organiser_node")
+def create_event(*, actor, organiser_node: Region, title: str, held_on: datetime.date) -> MatchEvent:
+    if not (title or "").strip():
+        raise ValidationError({"title": bilingual("须填写名称", "an event needs a title")})
+    return MatchEvent.objects.create(title=title.strip(), organiser_node=organiser_node, held_on=held_on)
+
+
+@action(permission=can_change_event, target="event")
+def plan_pairings(*, actor, event: MatchEvent, demands=None, per_demand: int = 2) -> list[EventPairing]:
+    """Pre-compute pairings: each demand (default: the published demands of the organising node's market)
+    with its best-matching achievements, every pairing keeping the reasons of its match."""
+    from .search import matches
+
+    if demands is None:
+        demands = in_node(Listing.objects.filter(kind=Listing.Kind.DEMAND, status=Listing.Status.PUBLISHED),
+                          event.organiser_node)[:50]
+    demands = list(demands)
+    wrong = [d.title for d in demands if d.kind != Listing.Kind.DEMAND or d.status != Listing.Status.PUBLISHED]
+    if wrong:
+        raise ValidationError(bilingual(f"只能为已发布的技术需求配对：{'、'.join(wrong)}",
+                                        f"only published demands can be paired: {', '.join(wrong)}"))
+    existing = set(event.pairings.values_list("demand_id", "achievement_id"))
+    planned = []
+    for demand in demands:
+        for m in matches(demand, k=per_demand):
+            if (demand.pk, m["listing"].pk) not in existing:
+                existing.add((demand.pk, m["listing"].pk))
+                planned.append(EventPairing(event=event, demand=demand, achievement=m["listing"], score=m["score"],
+                                            reasons=m["reasons"]))
+    with audit.bulk(f"对接会预配对 / pairings planned for event {event.pk}"):
+        return EventPairing.objects.bulk_create(planned)
+
+
+@action(permission=can_record_outcome, target="pairing")
+def record_outcome(*, actor, pairing: EventPairing, outcome: str) -> EventPairing:
+    if outcome not in EventPairing.Outcome.values:
+        raise ValidationError({"outcome": bilingual(f"未知结果 {outcome!r}", f"unknown outcome {outcome!r}")})
+    pairing.outcome = outcome
+    pairing.save(update_fields=["outcome"])
+    return pairing
+
+
+# ------------------------------------------------------------------ subscriptions
+@action(permission=can_subscribe, target="subscriber")
+def subscribe(*, actor, subscriber: User, market_node: Region, field: str = "", kind: str = "") -> Subscription:
+    errors = {}
+    if field and field not in rules()["fields"]:
+        errors["field"] = [bilingual(f"未知技术领域 {field!r}", f"unknown technology field {field!r}")]
+    if kind and kind not in Listing.Kind.values:
+        errors["kind"] = [bilingual(f"未知类型 {kind!r}", f"unknown kind {kind!r}")]
+    if errors:
+        raise ValidationError(errors)
+    return Subscription.objects.get_or_create(user=subscriber, market_node=market_node, field=field, kind=kind)[0]
+
+
+@action(permission=can_unsubscribe, target="subscription")
+def unsubscribe(*, actor, subscription: Subscription) -> None:
+    subscription.delete()

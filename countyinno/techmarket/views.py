@@ -8,24 +8,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from countyinno.core.scoping import CHANGE
+from countyinno.accounts.models import User
+from countyinno.core import audit
+from countyinno.core.errors import bilingual
 from countyinno.core.views import flash_errors, paginate
 from countyinno.regions.models import Region
 
 from . import bulletins, search, services
-from .models import ConfidentialAccess, Listing, MatchEvent
+from .models import ConfidentialAccess, EventPairing, Listing, MatchEvent, Subscription
+from .permissions import can_create_listing, can_grant_access, can_view_confidential
 
 
 def _node(code):
     return get_object_or_404(Region, code=code) if code else Region.objects.get(code="370000")
 
 
-def _in_node(listings, node):
-    if node.level == Region.Level.COUNTY:
-        return listings.filter(market_node=node)
-    if node.level == Region.Level.CITY:
-        return listings.filter(market_node__city=node)
-    return listings.filter(market_node__province=node)
+def _pk(value) -> int:
+    """A posted id; anything that is not one finds nothing (404)."""
+    return int(value) if str(value or "").isdigit() else 0
+
+
+def _may_publish(user) -> bool:
+    return user.organisation is not None and can_create_listing(user, user.organisation)
 
 
 @login_required
@@ -40,7 +44,7 @@ def market(request, code=""):
                    if node.level == "province" or l.market_node_id == node.pk or l.market_node.city_id == node.pk]
         page = None
     else:
-        listings = _in_node(Listing.objects.restrict(request.user).filter(status=Listing.Status.PUBLISHED), node) \
+        listings = services.in_node(Listing.objects.restrict(request.user).filter(status=Listing.Status.PUBLISHED), node) \
             .select_related("organisation", "market_node")
         if kind:
             listings = listings.filter(kind=kind)
@@ -51,8 +55,10 @@ def market(request, code=""):
     return render(request, "techmarket/market.html", {
         "node": node, "q": q, "kind": kind, "field": field, "results": results, "page": page, "children": children,
         "fields": services.rules()["fields"], "kinds": Listing.Kind.choices,
-        "pending": Listing.objects.restrict(request.user, CHANGE).filter(status=Listing.Status.SUBMITTED).count()
-        if request.user.is_region_admin else 0})
+        "may_publish": _may_publish(request.user),
+        "subscription": Subscription.objects.restrict(request.user).filter(
+            market_node=node, field="", kind="").first(),
+        "pending": Listing.objects.restrict(request.user, "review").count()})
 
 
 def _listing(request, pk, action="view"):
@@ -63,14 +69,11 @@ def _listing(request, pk, action="view"):
 @login_required
 def listing_detail(request, pk):
     listing = _listing(request, pk)
-    can_edit = Listing.objects.restrict(request.user, CHANGE).filter(pk=listing.pk).exists()
     return render(request, "techmarket/listing_detail.html", {
         "listing": listing, "matches": search.matches(listing) if listing.status == "published" else [],
-        "confidential": services.can_see_confidential(request.user, listing),
-        "can_edit": can_edit and request.user.organisation_id == listing.organisation_id,
-        "can_review": request.user.is_region_admin and can_edit and listing.status == "submitted",
+        "confidential": can_view_confidential(request.user, listing),
         "requests": ConfidentialAccess.objects.filter(listing=listing, approved=False).select_related("organisation")
-        if request.user.organisation_id == listing.organisation_id else []})
+        if can_grant_access(request.user, listing) else []})
 
 
 FORM_FIELDS = ["title", "summary", "public_description", "confidential_detail", "field", "industry"]
@@ -98,8 +101,10 @@ def _form_data(post, kind):
 
 @login_required
 def listing_create(request, kind):
-    if kind not in Listing.Kind.values or not request.user.organisation_id:
+    if kind not in Listing.Kind.values:
         raise Http404
+    if not _may_publish(request.user):
+        raise PermissionDenied(bilingual("须以机构身份发布", "listings are filed on behalf of an organisation"))
     errors, values = {}, {}
     if request.method == "POST":
         values = request.POST
@@ -107,7 +112,7 @@ def listing_create(request, kind):
             listing = services.create_listing(actor=request.user, organisation=request.user.organisation, kind=kind,
                                               **_form_data(request.POST, kind))
             if request.POST.get("submit_now"):
-                services.submit(actor=request.user, listing=listing)
+                services.submit_listing(actor=request.user, listing=listing)
             messages.success(request, "已保存 / saved")
             return redirect("techmarket:listing", listing.pk)
         except ValueError:
@@ -125,25 +130,23 @@ def listing_create(request, kind):
 @login_required
 @require_POST
 def listing_action(request, pk, action):
+    """One POST per workflow step; a refusal (the action audits it) comes back as the bilingual message."""
     listing = _listing(request, pk, "view")
+    reason = request.POST.get("reason", "")
+    steps = {
+        "submit": lambda: services.submit_listing(actor=request.user, listing=listing),
+        "approve": lambda: services.approve_listing(actor=request.user, listing=listing, reason=reason),
+        "reject": lambda: services.reject_listing(actor=request.user, listing=listing, reason=reason),
+        "withdraw": lambda: services.withdraw_listing(actor=request.user, listing=listing, reason=reason),
+        "reconfirm": lambda: services.reconfirm_listing(actor=request.user, listing=listing),
+        "request-access": lambda: services.request_access(actor=request.user, listing=listing),
+        "grant-access": lambda: services.grant_access(actor=request.user, listing=listing, organisation=get_object_or_404(
+            ConfidentialAccess, pk=_pk(request.POST.get("access")), listing=listing).organisation),
+    }
+    if action not in steps:
+        raise Http404
     try:
-        if action == "submit":
-            services.submit(actor=request.user, listing=listing)
-        elif action == "approve":
-            services.review(actor=request.user, listing=listing, approve=True)
-        elif action == "reject":
-            services.review(actor=request.user, listing=listing, approve=False, reason=request.POST.get("reason", ""))
-        elif action == "withdraw":
-            services.withdraw(actor=request.user, listing=listing, reason=request.POST.get("reason", ""))
-        elif action == "reconfirm":
-            services.reconfirm(actor=request.user, listing=listing)
-        elif action == "request-access":
-            services.request_access(actor=request.user, listing=listing)
-        elif action == "grant-access":
-            access = get_object_or_404(ConfidentialAccess, pk=request.POST.get("access"), listing=listing)
-            services.grant_access(actor=request.user, access=access)
-        else:
-            raise Http404
+        steps[action]()
         messages.success(request, "操作成功 / done")
     except (ValidationError, PermissionDenied) as exc:
         flash_errors(request, exc)
@@ -152,10 +155,8 @@ def listing_action(request, pk, action):
 
 @login_required
 def review_queue(request):
-    listings = Listing.objects.restrict(request.user, CHANGE).filter(status=Listing.Status.SUBMITTED) \
-        .select_related("organisation", "market_node")
-    if not request.user.is_region_admin:
-        listings = listings.filter(organisation_id=request.user.organisation_id)
+    """Listings waiting for this user's review, and the user's own organisation's listings."""
+    listings = Listing.objects.restrict(request.user, "review").select_related("organisation", "market_node")
     mine = Listing.objects.filter(organisation_id=request.user.organisation_id).order_by("-updated_at") \
         if request.user.organisation_id else []
     return render(request, "techmarket/review_queue.html", {"listings": listings, "mine": mine})
@@ -169,6 +170,13 @@ def _period(request):
         raise Http404
 
 
+def _record_bulletin_export(request, context, fmt):
+    node, year, month = context["node"], context["year"], context["month"]
+    audit.record_export(request.user, Listing, what=f"月度发布 / bulletin {node.code} {year}-{month:02d}",
+                        filters={"node": node.code, "year": year, "month": month, "field": context["field"],
+                                 "kind": context["kind"]}, rows=context["listings"].count(), fmt=fmt)
+
+
 @login_required
 def bulletin(request, code=""):
     node = _node(code)
@@ -179,12 +187,14 @@ def bulletin(request, code=""):
                "fields": services.rules()["fields"]}
     fmt = request.GET.get("format")
     if fmt == "atom":
-        return HttpResponse(bulletins.atom(node, listings, request.build_absolute_uri("/market/")),
-                            content_type="application/atom+xml; charset=utf-8")
+        feed = bulletins.atom(node, listings, request.build_absolute_uri("/market/"))
+        _record_bulletin_export(request, context, "atom")
+        return HttpResponse(feed, content_type="application/atom+xml; charset=utf-8")
     if fmt == "pdf":
         from weasyprint import HTML
 
         pdf = HTML(string=render_to_string("techmarket/bulletin_print.html", context)).write_pdf()
+        _record_bulletin_export(request, context, "pdf")
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="bulletin-{node.code}-{year}-{month:02d}.pdf"'
         return response
@@ -201,5 +211,38 @@ def events(request):
 def event_detail(request, pk):
     event = get_object_or_404(MatchEvent.objects.restrict(request.user), pk=pk)
     return render(request, "techmarket/event_detail.html", {
-        "event": event, "pairings": event.pairings.select_related("demand", "achievement",
-                                                                  "demand__organisation", "achievement__organisation")})
+        "event": event, "outcomes": EventPairing.Outcome.choices,
+        "pairings": event.pairings.select_related("demand", "achievement", "demand__organisation",
+                                                  "achievement__organisation")})
+
+
+@login_required
+@require_POST
+def pairing_outcome(request, pk, pairing_pk):
+    """The organisers record what came of a pairing on site."""
+    event = get_object_or_404(MatchEvent.objects.restrict(request.user), pk=pk)
+    pairing = get_object_or_404(EventPairing.objects.restrict(request.user), pk=pairing_pk, event=event)
+    try:
+        services.record_outcome(actor=request.user, pairing=pairing, outcome=request.POST.get("outcome", ""))
+        messages.success(request, "已记录 / recorded")
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+    return redirect("techmarket:event", event.pk)
+
+
+@login_required
+@require_POST
+def subscription(request, code):
+    """Subscribe oneself to a node's new listings, or cancel that subscription."""
+    node = _node(code)
+    try:
+        if request.POST.get("cancel"):
+            existing = get_object_or_404(Subscription.objects.restrict(request.user), pk=_pk(request.POST["cancel"]))
+            services.unsubscribe(actor=request.user, subscription=existing)
+        else:
+            me = User.objects.get(pk=request.user.pk)  # a model instance, not the request's lazy wrapper
+            services.subscribe(actor=request.user, subscriber=me, market_node=node)
+        messages.success(request, "操作成功 / done")
+    except (ValidationError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+    return redirect("techmarket:node", node.code)

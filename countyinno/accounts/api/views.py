@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from countyinno.core.api.base import ScopedModelViewSet, ScopedReadOnlyViewSet
 from countyinno.core.errors import bilingual
+from countyinno.core.scoping import VIEW
 from countyinno.regions.models import Region
 
 from .. import services
@@ -38,19 +39,32 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class OrganisationViewSet(ScopedModelViewSet):
+    """Admins register and change the organisations of their area; members edit their own one's contact details."""
+
     queryset = Organisation.objects.select_related("region")
     serializer_class = OrganisationSerializer
     filterset_fields = {"kind": ["exact"], "region__code": ["exact"], "region__city__code": ["exact"],
                         "is_active": ["exact"]}
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name", "created_at"]
+    # Writes fetch from what the user may see: a visible organisation the user may not change is 403, not 404.
+    scope_action_by_method = {**ScopedModelViewSet.scope_action_by_method, "PUT": VIEW, "PATCH": VIEW}
+    # Role-level gate before the view; the actions check the object (and, on update, which fields changed).
+    predicates = {"create": "accounts.create_organisation", "update": "accounts.edit_organisation_contact",
+                  "partial_update": "accounts.edit_organisation_contact"}
 
     def perform_create(self, serializer):
         serializer.instance = services.create_organisation(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_organisation(actor=self.request.user, organisation=serializer.instance,
-                                                           **serializer.validated_data)
+        organisation, changes = serializer.instance, serializer.validated_data
+        if services.changed_fields(organisation, changes) <= set(services.CONTACT_FIELDS):
+            contact = {k: v for k, v in changes.items() if k in services.CONTACT_FIELDS}
+            serializer.instance = services.update_organisation_contact(actor=self.request.user,
+                                                                       organisation=organisation, **contact)
+        else:
+            serializer.instance = services.update_organisation(actor=self.request.user, organisation=organisation,
+                                                               **changes)
 
 
 class UserSerializer(serializers.ModelSerializer):

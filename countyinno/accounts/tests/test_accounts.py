@@ -53,6 +53,12 @@ def test_export_uses_the_same_scope(world, client):
     assert response.status_code == 200
     names = {row[0] for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True)}
     assert "测试企业甲" in names and "测试企业丙" not in names
+    # The export is recorded: who, what, which filter, how many rows.
+    response = client.get("/accounts/organisations/export.xlsx", {"kind": "enterprise", "q": "测试"})
+    rows = load_workbook(io.BytesIO(response.content)).active.max_row - 1
+    entry = AuditLogEntry.objects.filter(action="export", actor=world.users["county_a"]).latest("id")
+    assert entry.after["filters"] == {"kind": "enterprise", "q": "测试"} and entry.after["rows"] == rows == 2
+    assert entry.content_type.model == "organisation" and entry.region_id == world.county_a.pk
 
 
 def test_user_scoping(world):
@@ -106,13 +112,14 @@ def test_bad_credit_code_is_refused_and_nothing_saved(world):
 
 def test_admin_roles_need_a_region_of_their_level(world):
     with pytest.raises(ValidationError) as info:
-        services.create_user(actor=None, username="wrong-level", password="Str0ng-passw0rd!", role=Role.CITY_ADMIN,
-                             region=world.county_a)
+        services.create_user(actor=world.users["province"], username="wrong-level", password="Str0ng-passw0rd!",
+                             role=Role.CITY_ADMIN, region=world.county_a)
     assert "region" in info.value.message_dict
     with pytest.raises(ValidationError) as info:
-        services.create_user(actor=None, username="weak", password="123", role=Role.ORG_MEMBER,
+        services.create_user(actor=world.users["county_a"], username="weak", password="123", role=Role.ORG_MEMBER,
                              organisation=world.enterprise_a)
     assert "password" in info.value.message_dict
+    assert not User.objects.filter(username__in=["wrong-level", "weak"]).exists()
 
 
 def test_api_create_organisation_and_bilingual_field_errors(world, api_client):

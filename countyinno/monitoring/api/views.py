@@ -59,10 +59,15 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 
 class SubmissionViewSet(ScopedReadOnlyViewSet):
+    """Read a county's submission; its writes go through the declared actions (services.py), which
+    answer 403 for a submission the user sees but may not act on (404 outside the user's scope)."""
+
     queryset = CountySubmission.objects.select_related("region")
     serializer_class = SubmissionSerializer
     filterset_fields = {"campaign": ["exact"], "status": ["exact"], "region__code": ["exact"],
                         "region__city__code": ["exact"], "campaign__year": ["exact"]}
+    # Each workflow step asks its own predicate inside the action; "move" is the gate for every step.
+    predicates = {"transition": "monitoring.move_submission", "values_update": "monitoring.edit_submission"}
 
     @extend_schema(request=inline_serializer("TransitionRequest", {
         "action": serializers.ChoiceField(choices=list(services.TRANSITIONS)),
@@ -70,7 +75,7 @@ class SubmissionViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """submit / city_approve / city_return / province_approve / province_return, with a comment."""
-        submission = get_object_or_404(CountySubmission.objects.restrict(request.user, "change"), pk=pk)
+        submission = get_object_or_404(CountySubmission.objects.restrict(request.user), pk=pk)
         step = request.data.get("action", "")
         if step not in services.TRANSITIONS:
             raise serializers.ValidationError({"action": [f"未知操作 {step!r} / unknown action {step!r}"]})
@@ -84,7 +89,7 @@ class SubmissionViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def values_update(self, request, pk=None):
         """Save indicator values all-or-nothing; a stale revision answers 400 (someone else saved first)."""
-        submission = get_object_or_404(CountySubmission.objects.restrict(request.user, "change"), pk=pk)
+        submission = get_object_or_404(CountySubmission.objects.restrict(request.user), pk=pk)
         values = request.data.get("values")
         if not isinstance(values, dict):
             raise serializers.ValidationError({"values": ["应为对象 {指标代码: 数值} / expected {code: value}"]})

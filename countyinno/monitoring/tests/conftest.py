@@ -3,6 +3,7 @@ import datetime
 import numpy as np
 import pytest
 
+from countyinno.core import audit
 from countyinno.monitoring import services
 from countyinno.monitoring.demo import county_capability, demo_value
 from countyinno.monitoring.models import CountySubmission, SubmissionValue
@@ -43,6 +44,18 @@ def fill_approved(campaign, exclude=(), seed=1):
             rows.append(SubmissionValue(submission=submission, node=node, source="demo",
                                         value=demo_value(code, node, capability, extra, submission.region,
                                                          campaign.year, year_rng)))
-    SubmissionValue.objects.bulk_create(rows)
-    campaign.submissions.exclude(region__code__in=exclude).update(status=CountySubmission.Status.APPROVED)
+    # Test data loaded as platform work: bulk writes, each recorded per object.
+    with audit.system("test fixture: approved survey data"), audit.bulk("test fixture: approved survey data"):
+        SubmissionValue.objects.bulk_create(rows)
+        campaign.submissions.exclude(region__code__in=exclude).update(status=CountySubmission.Status.APPROVED)
     return campaign
+
+
+@pytest.fixture
+def run(world, framework):
+    """A computed index run: 2023 and 2024 approved (2024 without 370103), started by the province."""
+    from countyinno.monitoring import indexing
+
+    fill_approved(open_campaign(world, framework, 2023))
+    campaign = fill_approved(open_campaign(world, framework, 2024), exclude={"370103"})
+    return indexing.start_index_run(actor=world.users["province"], campaign=campaign, backend="sync")

@@ -6,17 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 from countyinno.engines.composite.cli import main as index_cli
-from countyinno.monitoring import decisions, indexing
+from countyinno.monitoring import decisions
 from countyinno.monitoring.models import IndexResult, IndexRun
-
-from .conftest import fill_approved, open_campaign
-
-
-@pytest.fixture
-def run(world, framework):
-    fill_approved(open_campaign(world, framework, 2023))
-    campaign = fill_approved(open_campaign(world, framework, 2024), exclude={"370103"})
-    return indexing.start_index_run(actor=world.users["province"], campaign=campaign, backend="sync")
 
 
 def test_run_stores_reproducible_results(run):
@@ -68,7 +59,8 @@ def test_results_are_scoped_in_pages_api_and_exports(run, world, client, api_cli
     page = client.get(f"/monitoring/runs/{run.pk}/").content.decode()
     assert "市南区" not in page.split('id="ranking-table"')[1]
     client.force_login(world.users["city_ab"])
-    assert client.get(f"/monitoring/runs/{run.pk}/inputs.zip").status_code == 404  # province only
+    # The run is visible to the city, its raw inputs (every county's values) are the province's only.
+    assert client.get(f"/monitoring/runs/{run.pk}/inputs.zip").status_code == 403
 
 
 def test_pdf_report_renders_chinese_text(run, world, client):

@@ -23,7 +23,7 @@ def expert(world):
 def ask(world, text, field="小麦", **kw):
     params = dict(asker="王大爷", phone="13812345678", region=world.county_a, field=field, text=text)
     params.update(kw)
-    return services.ask(**params)
+    return services.ask_question(**params)
 
 
 def test_knowledge_base_answers_first_then_an_expert_on_the_clock(world, expert):
@@ -39,8 +39,8 @@ def test_knowledge_base_answers_first_then_an_expert_on_the_clock(world, expert)
 def test_answer_by_the_assigned_expert_and_promotion(world, expert):
     question = ask(world, "小麦播种后出苗不齐是什么原因")
     with pytest.raises(PermissionDenied):
-        services.answer(actor=world.users["county_a"], question=question, text="可能是播种过深")
-    services.answer(actor=expert, question=question, text="播种过深或墒情不足，注意镇压保墒。", promote=True)
+        services.answer_question(actor=world.users["county_a"], question=question, text="可能是播种过深")
+    services.answer_question(actor=expert, question=question, text="播种过深或墒情不足，注意镇压保墒。", promote=True)
     assert question.status == "answered" and question.answered_at <= question.due_at
     again = ask(world, "小麦播种后出苗不齐是什么原因")
     assert again.status == "answered_kb" and "镇压保墒" in again.answer
@@ -87,9 +87,10 @@ def test_enrolment_registration_and_check_in_rules(world):
     registration = services.register(event=event, name="丙", phone="13900000003")
     with pytest.raises(ValidationError):
         services.register(event=event, name="丙", phone="13900000003")
-    services.check_in(registration=registration)
+    services.check_in(actor=world.users["county_a"], registration=registration)
     with pytest.raises(ValidationError) as info:
-        services.check_in(registration=registration, now=now + datetime.timedelta(hours=4))
+        services.check_in(actor=world.users["county_a"], registration=registration,
+                          now=now + datetime.timedelta(hours=4))
     assert "closed" in str(info.value)
 
 

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from countyinno.core import audit
 from countyinno.core.errors import ImportFailed
 from countyinno.regions import services
 
@@ -16,12 +17,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, province, csv, boundaries, **options):
         try:
-            if csv or boundaries:
-                summary = services.load_regions(province, csv) if csv else {}
-                if boundaries:
-                    summary.update(services.load_boundaries(boundaries, source=str(boundaries)))
-            else:
-                summary = services.ensure_province(province)
+            with audit.system("load_regions"):  # platform work: no acting user, every region change audited
+                if csv or boundaries:
+                    summary = services.load_regions(province, csv, actor=None) if csv else {}
+                    if boundaries:
+                        summary.update(services.load_boundaries(boundaries, source=str(boundaries), actor=None))
+                else:
+                    summary = services.ensure_province(province)
         except ImportFailed as exc:
             raise CommandError(str(exc))
         self.stdout.write(self.style.SUCCESS(" ".join(f"{k}={v}" for k, v in summary.items())))
