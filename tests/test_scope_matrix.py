@@ -165,3 +165,46 @@ def test_scope_matrix(world, label):
     world.assert_scoping(model, objects, members=members)
     anonymous = model.objects.restrict(None)
     assert not anonymous.exists()
+
+
+def _actions_of(model):
+    from countyinno.core.permissions import all_predicates
+
+    declared = {p.action for p in all_predicates().values() if p.model is not None and p.action
+                and issubclass(model, p.model)}
+    return sorted({"view", "change", "delete"} | declared)
+
+
+# Which of the objects (keys) each non-admin may reach at most, for any action.
+MEMBER_REACH = {"member_a": {"a"}, "member_a2": set(), "member_c": {"c"}, "talent_a": set()}
+
+
+@pytest.mark.parametrize("label", MATRIX)
+def test_every_action_stays_inside_the_users_area(world, label):
+    """For every role (individual talents included) and every action the model has — view, change,
+    delete and each workflow action declared by a predicate — `restrict(user, action)`:
+    never reaches outside the user's area or organisation, never exceeds what the user may view, and
+    agrees object by object with the predicate that services, API and templates ask."""
+    from countyinno.core.permissions import for_model_action
+    from countyinno.core.scoping import can
+
+    model = apps.get_model(label)
+    org_scoped = model.scope.organisation is not None
+    keys = ("a", "c") if org_scoped else ("a", "b", "c")
+    objects = {key: build(label, world, key) for key in keys}
+    failures = []
+    for action in _actions_of(model):
+        for who, user in world.users.items():
+            allowed = set(model.objects.restrict(user, action).values_list("pk", flat=True))
+            visible = set(model.objects.restrict(user, "view").values_list("pk", flat=True))
+            reach = world.REGION_EXPECTATIONS.get(who)
+            if reach is None:
+                reach = MEMBER_REACH[who]
+            for key, obj in objects.items():
+                if obj.pk in allowed and action != "view" and obj.pk not in visible:
+                    failures.append(f"{who} may {action} {key} without seeing it")
+                if obj.pk in allowed and key not in reach and action != "view":
+                    failures.append(f"{who} may {action} {key}, outside their area")
+                if for_model_action(model, action) is not None and can(user, action, obj) != (obj.pk in allowed):
+                    failures.append(f"{who}: predicate and restrict() disagree on {action} {key}")
+    assert not failures, f"{label}:\n" + "\n".join(failures)

@@ -76,8 +76,11 @@ def require(permission: Predicate, actor, obj=None, message: str | None = None) 
                message or bilingual("无权执行该操作", "you may not do this") + f" ({permission.name})")
 
 
-def action(*, permission: Predicate, target: str | None = None, anonymous: bool = False, name: str | None = None):
-    """Declare a state-changing function: permission, transaction and audit in one place."""
+def action(*, permission: Predicate, target: str | None = None, anonymous: bool = False, name: str | None = None,
+           message: str | None = None):
+    """Declare a state-changing function: permission, transaction and audit in one place.
+
+    `message`: the bilingual refusal users see (default: "无权执行该操作 / you may not do this")."""
     if not isinstance(permission, Predicate):
         raise TypeError("permission must be a predicate from core.permissions.define()")
 
@@ -107,7 +110,7 @@ def action(*, permission: Predicate, target: str | None = None, anonymous: bool 
                     raise ActionRefused(bilingual("该操作需要登录的操作人", "this action needs a signed-in actor")
                                         + f" ({full_name})")
             elif not permission(actor, obj):
-                refuse(actor, full_name, obj)
+                refuse(actor, full_name, obj, message)
             with transaction.atomic(), audit.acting_as(actor), audit.operation(full_name):
                 return func(*args, **kwargs)
 
