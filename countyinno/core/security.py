@@ -85,6 +85,95 @@ class PasswordExpiryMiddleware:
 
 
 # ------------------------------------------------------------------ passwords
+# 等保 2.0: length ≥ 10, three character classes, not common, not like the user's names, not a run of
+# one character or a keyboard/alphabet sequence, none of the last five (the current one included).
+# Django's own validators do the work; these subclasses give their messages in both languages.
+from django.contrib.auth import password_validation as _django_pw  # noqa: E402
+
+
+class MinimumLengthValidator(_django_pw.MinimumLengthValidator):
+    def validate(self, password, user=None):
+        if len(password) < self.min_length:
+            raise ValidationError(bilingual(f"密码至少 {self.min_length} 位", f"use at least {self.min_length} characters"),
+                                  code="password_too_short")
+
+    def get_help_text(self):
+        return bilingual(f"至少 {self.min_length} 位", f"at least {self.min_length} characters")
+
+
+class CommonPasswordValidator(_django_pw.CommonPasswordValidator):
+    def validate(self, password, user=None):
+        try:
+            super().validate(password, user)
+        except ValidationError:
+            raise ValidationError(bilingual("该密码过于常见", "this password is too common"), code="password_too_common")
+
+    def get_help_text(self):
+        return bilingual("不能是常见密码", "not a common password")
+
+
+class UserAttributeSimilarityValidator(_django_pw.UserAttributeSimilarityValidator):
+    DEFAULT_USER_ATTRIBUTES = ("username", "display_name", "first_name", "last_name", "email", "phone")
+
+    def validate(self, password, user=None):
+        try:
+            super().validate(password, user)
+        except ValidationError:
+            raise ValidationError(bilingual("密码与账号名或姓名过于相似", "the password is too similar to your user name "
+                                                                  "or name"), code="password_too_similar")
+
+    def get_help_text(self):
+        return bilingual("不能与账号名、姓名相似", "not similar to your user name or name")
+
+
+class NumericPasswordValidator(_django_pw.NumericPasswordValidator):
+    def validate(self, password, user=None):
+        if password.isdigit():
+            raise ValidationError(bilingual("密码不能全是数字", "the password may not be all digits"),
+                                  code="password_entirely_numeric")
+
+    def get_help_text(self):
+        return bilingual("不能全是数字", "not all digits")
+
+
+class PatternValidator:
+    """No run of `max_run` equal characters, no ascending or descending sequence of `max_sequence`
+    (abcd, 4321, qwer), no fewer than `min_distinct` different characters (Aa1aaaaaaa fails)."""
+
+    ROWS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+    def __init__(self, max_run: int = 3, max_sequence: int = 4, min_distinct: int = 6):
+        self.max_run, self.max_sequence, self.min_distinct = max_run, max_sequence, min_distinct
+
+    def _has_sequence(self, lowered: str) -> bool:
+        n = self.max_sequence
+        for row in self.ROWS:
+            for text in (row, row[::-1]):
+                if any(text[i:i + n] in lowered for i in range(len(text) - n + 1)):
+                    return True
+        return False
+
+    def validate(self, password, user=None):
+        run = longest = 1
+        for previous, current in zip(password, password[1:]):
+            run = run + 1 if current == previous else 1
+            longest = max(longest, run)
+        if longest > self.max_run:
+            raise ValidationError(bilingual(f"同一字符不能连续超过 {self.max_run} 次", f"no character more than "
+                                            f"{self.max_run} times in a row"), code="password_repetitive")
+        if len(set(password)) < self.min_distinct:
+            raise ValidationError(bilingual(f"至少包含 {self.min_distinct} 个不同字符",
+                                            f"use at least {self.min_distinct} different characters"),
+                                  code="password_repetitive")
+        if self._has_sequence(password.lower()):
+            raise ValidationError(bilingual(f"不能包含 {self.max_sequence} 位以上的连续字符（如 abcd、1234、qwer）",
+                                            f"no sequence of {self.max_sequence} or more (abcd, 1234, qwer)"),
+                                  code="password_sequence")
+
+    def get_help_text(self):
+        return bilingual("不能有重复或连续字符串", "no repeated characters or sequences")
+
+
 class ComplexityValidator:
     """At least `classes` of: lower case, upper case, digits, other characters."""
 
@@ -104,7 +193,7 @@ class ComplexityValidator:
 
 
 class HistoryValidator:
-    """A new password may not repeat any of the user's last `keep` passwords."""
+    """A new password may not repeat the current one or any of the user's last `keep` passwords."""
 
     def __init__(self, keep: int = 5):
         self.keep = keep
@@ -114,17 +203,19 @@ class HistoryValidator:
             return
         from django.contrib.auth.hashers import check_password
 
+        current = type(user)._default_manager.filter(pk=user.pk).values_list("password", flat=True).first()
+        previous = []
         history = getattr(user, "password_history", None)  # accounts' PasswordHistory, by relation
-        if history is None:
-            return
-        for old in history.order_by("-created_at")[: self.keep]:
-            if check_password(password, old.password):
-                raise ValidationError(bilingual(f"不能与最近 {self.keep} 次使用过的密码相同",
-                                                f"may not repeat any of your last {self.keep} passwords"),
-                                      code="password_reused")
+        if history is not None:
+            previous = list(history.order_by("-created_at").values_list("password", flat=True)[: self.keep - 1])
+        for old in ([current] if current else []) + previous:
+            if check_password(password, old):
+                raise ValidationError(bilingual(f"不能与当前密码或最近 {self.keep} 次使用过的密码相同",
+                                                f"may not repeat your current password or any of your last "
+                                                f"{self.keep}"), code="password_reused")
 
     def get_help_text(self):
-        return bilingual("不能重复使用近期密码", "recent passwords may not be reused")
+        return bilingual("不能重复使用当前或近期密码", "the current and recent passwords may not be reused")
 
 
 # ------------------------------------------------------------------ lockout

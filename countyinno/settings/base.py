@@ -124,11 +124,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "countyinno.core.security.UserAttributeSimilarityValidator"},
+    {"NAME": "countyinno.core.security.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "countyinno.core.security.CommonPasswordValidator"},
+    {"NAME": "countyinno.core.security.NumericPasswordValidator"},
     {"NAME": "countyinno.core.security.ComplexityValidator", "OPTIONS": {"classes": 3}},
+    {"NAME": "countyinno.core.security.PatternValidator"},
     {"NAME": "countyinno.core.security.HistoryValidator", "OPTIONS": {"keep": 5}},
 ]
 # Identity controls (等保 2.0): all configurable from the environment.
