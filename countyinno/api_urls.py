@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from countyinno.accounts.api.views import OrganisationViewSet, UserViewSet
-from countyinno.core.api.base import ObtainTokenView
+from countyinno.core.api.base import ObtainTokenView, RevokeTokenView
 from countyinno.core.api.views import AuditLogViewSet, JobViewSet
 from countyinno.contracts.api.views import ContractViewSet, PointViewSet
 from countyinno.enterprises.api.views import CarrierViewSet, EnterpriseViewSet, EnterpriseYearViewSet, PoolViewSet
@@ -38,5 +38,6 @@ router.register("market/listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", RevokeTokenView.as_view(), name="api-token-revoke"),
     path("", include(router.urls)),
 ]

@@ -25,9 +25,9 @@ def keep_test_connection():
 
 @pytest.fixture
 def tokens(world):
-    from rest_framework.authtoken.models import Token
+    from countyinno.core.api.tokens import issue
 
-    return {role: Token.objects.get_or_create(user=world.users[role])[0].key for role in ROLES}
+    return {role: issue(world.users[role])[0] for role in ROLES}
 
 
 @pytest.mark.django_db

@@ -113,3 +113,27 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class ApiToken(models.Model):
+    """API 令牌 — stored as a SHA-256 hash (the key is shown once, at issue), with an idle and an
+    absolute lifetime; revoked on password change, deactivation and API log-out."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8, db_index=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    expires_at = models.DateTimeField("到期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=100, blank=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(owner="user")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = verbose_name_plural = "API 令牌 API token"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"

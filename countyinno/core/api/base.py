@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -84,7 +83,29 @@ class ObtainTokenView(APIView):
                                    request=request._request)
                 raise exceptions.AuthenticationFailed(bilingual("需要有效的动态口令 otp", "a valid one-time code (otp) is required"))
         security.clear_failures(username)
-        token, _ = Token.objects.get_or_create(user=user)
+        from .tokens import issue
+
+        key, token = issue(user)
         audit.record_login(username=username, user=user, ok=True, method="token", request=request._request)
-        return Response({"token": token.key, "username": user.username, "role": user.role})
+        return Response({"token": key, "username": user.username, "role": user.role,
+                         "expires_at": token.expires_at.isoformat()})
+
+
+class RevokeTokenView(APIView):
+    """POST: revoke the token this request is authenticated with (`?all=1`: every token of the user)."""
+
+    @extend_schema(request=None, responses=inline_serializer("TokenRevoked", {"revoked": serializers.IntegerField()}))
+    def post(self, request):
+        from django.utils import timezone
+
+        from ..models import ApiToken
+        from .tokens import revoke_all
+
+        if request.query_params.get("all") == "1":
+            count = revoke_all(request.user, "log-out (all tokens)")
+        else:
+            current = getattr(request, "api_token", None)
+            count = ApiToken.objects.filter(pk=getattr(current, "pk", None), revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_reason="log-out")
+        return Response({"revoked": count})
 

@@ -62,7 +62,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.NotAuthenticated):
         response.data = {"detail": bilingual("请先登录", "Authentication required")}
     elif isinstance(exc, exceptions.AuthenticationFailed):
-        response.data = {"detail": bilingual("身份验证失败", "Authentication failed")}
+        text = str(exc.detail)  # our own refusals say why (expired, revoked, locked) in both languages
+        response.data = {"detail": text if " / " in text else bilingual("身份验证失败", "Authentication failed")}
     elif isinstance(exc, exceptions.PermissionDenied):
         text = str(exc.detail)
         response.data = {"detail": text if " / " in text else bilingual("无权执行该操作", "Permission denied")}
