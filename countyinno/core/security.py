@@ -34,6 +34,21 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Pages and downloads for a signed-in user are not kept by browsers or proxies (Cache-Control: no-store)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Pragma", "no-cache")
+        return response
+
+
 def allow_inline_styles(response):
     """For self-contained documents (the printable report) that carry their own <style>."""
     response.csp = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -262,4 +277,19 @@ def countyinno_deploy_checks(app_configs, **kwargs):
         problems.append(Warning("未设置会话空闲超时 / no session idle timeout", id="countyinno.W005"))
     if "countyinno.core.security.SecurityHeadersMiddleware" not in settings.MIDDLEWARE:
         problems.append(Warning("缺少安全响应头中间件 / security headers middleware missing", id="countyinno.W006"))
+    # Controls that a setting can switch off without anyone noticing.
+    if int(getattr(settings, "LOGIN_MAX_FAILURES", 0) or 0) <= 0 or int(getattr(settings, "LOGIN_MAX_FAILURES", 0)) > 10:
+        problems.append(Warning("登录失败锁定已关闭或过宽（LOGIN_MAX_FAILURES 应为 1–10）/ log-in lock-out is off or too lax "
+                                "(LOGIN_MAX_FAILURES should be 1–10)", id="countyinno.W007"))
+    if int(getattr(settings, "LOGIN_LOCKOUT_SECONDS", 0) or 0) < 60:
+        problems.append(Warning("锁定时长过短（LOGIN_LOCKOUT_SECONDS ≥ 60）/ lock-out shorter than a minute "
+                                "(LOGIN_LOCKOUT_SECONDS ≥ 60)", id="countyinno.W008"))
+    days = int(getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0) or 0)
+    if days <= 0 or days > 180:
+        problems.append(Warning("密码有效期已关闭或超过 180 天（PASSWORD_MAX_AGE_DAYS）/ password expiry is off or longer "
+                                "than 180 days (PASSWORD_MAX_AGE_DAYS)", id="countyinno.W009"))
+    idle = int(getattr(settings, "SESSION_IDLE_TIMEOUT", 0) or 0)
+    if idle > 3600:
+        problems.append(Warning("会话空闲超时超过 1 小时（SESSION_IDLE_TIMEOUT）/ session idle timeout over an hour "
+                                "(SESSION_IDLE_TIMEOUT)", id="countyinno.W010"))
     return problems

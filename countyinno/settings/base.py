@@ -74,8 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # Outermost, so the http→https redirect and every error page carry the headers too.
     "countyinno.core.security.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "countyinno.core.middleware.ChineseFirstLocaleMiddleware",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "countyinno.core.audit.AuditActorMiddleware",
+    "countyinno.core.security.NoStoreMiddleware",
     "countyinno.core.security.SessionIdleTimeoutMiddleware",
     "countyinno.core.security.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

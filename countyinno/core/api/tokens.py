@@ -78,3 +78,15 @@ class HashedTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return KEYWORD
+
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension  # noqa: E402
+
+
+class HashedTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "countyinno.core.api.tokens.HashedTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <key>` — POST /api/auth/token/ 获取 / obtain"}
