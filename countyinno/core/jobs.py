@@ -29,7 +29,10 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from django.core.exceptions import ValidationError
+
 from .audit import acting_as
+from .errors import bilingual
 from .models import Job
 
 
@@ -73,10 +76,34 @@ class JobContext:
         self.job.progress, self.job.message = fraction, message
 
 
+class JobThrottled(ValidationError):
+    """A user asked for more background work than the platform gives one person at a time."""
+
+
+def check_throttle(user, kind: str) -> None:
+    """At most JOB_USER_MAX_ACTIVE unfinished jobs per user, and JOB_USER_PER_HOUR submissions an hour."""
+    if user is None or not getattr(user, "pk", None):
+        return  # platform work
+    active_limit = int(_setting("JOB_USER_MAX_ACTIVE", 3))
+    hourly_limit = int(_setting("JOB_USER_PER_HOUR", 30))
+    mine = Job.objects.filter(created_by=user)
+    active = mine.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).count()
+    if active >= active_limit:
+        raise JobThrottled(bilingual(f"您已有 {active} 个后台任务在排队或运行，请等其完成后再提交",
+                                     f"you already have {active} background jobs queued or running; wait for "
+                                     f"them to finish"), code="throttled")
+    recent = mine.filter(created_at__gte=timezone.now() - datetime.timedelta(hours=1)).count()
+    if recent >= hourly_limit:
+        raise JobThrottled(bilingual(f"一小时内最多提交 {hourly_limit} 个后台任务，请稍后再试",
+                                     f"at most {hourly_limit} background jobs an hour; try again later"),
+                           code="throttled")
+
+
 def submit(kind: str, params: dict | None = None, *, user=None, title: str = "", region=None,
            backend: str | None = None) -> Job:
     if kind not in _registry:
         raise KeyError(f"未知任务类型 / unknown job kind: {kind}")
+    check_throttle(user, kind)
     backend = backend or settings.JOB_BACKEND
     job = Job.objects.create(kind=kind, params=params or {}, created_by=user if getattr(user, "pk", None) else None,
                              title=title or kind, region=region, backend=backend)

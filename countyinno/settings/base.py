@@ -115,7 +115,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'countyi
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Background jobs write from other threads; wait for the lock instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    # WAL: readers (reports, backups) never block writers, and writers never block readers.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                                       "init_command": "PRAGMA journal_mode=WAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -210,6 +212,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 60)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# Per user: unfinished jobs at once, and submissions an hour (reports, index runs, solves).
+JOB_USER_MAX_ACTIVE = env_int("JOB_USER_MAX_ACTIVE", 3)
+JOB_USER_PER_HOUR = env_int("JOB_USER_PER_HOUR", 30)
 # The periodic tasks (core.schedule) run in a thread of the web process unless Celery beat runs them.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", True)
 # Behind a reverse proxy: the request header carrying the client address, e.g. HTTP_X_FORWARDED_FOR.
@@ -223,6 +228,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 DEMO_PASSWORD = "CountyInno@2026"
+# Backups carry no secrets: these fields are blanked in the archive (second-factor keys are enrolled
+# again after a restore), and these models are left out (API tokens, sessions).
+BACKUP_SECRET_FIELDS = {"accounts.user": ["totp_secret"], "otp_totp.totpdevice": ["key"],
+                        "otp_static.staticdevice": [], "otp_static.statictoken": ["token"]}
+BACKUP_EXCLUDED_MODELS = ["core.apitoken"]
 # API tokens: dead after API_TOKEN_IDLE_SECONDS unused, and API_TOKEN_MAX_AGE_SECONDS after issue.
 API_TOKEN_IDLE_SECONDS = env_int("API_TOKEN_IDLE_SECONDS", 8 * 3600)
 API_TOKEN_MAX_AGE_SECONDS = env_int("API_TOKEN_MAX_AGE_SECONDS", 30 * 24 * 3600)

@@ -47,3 +47,24 @@ def test_periodic_reaper_is_declared_and_runs_as_system():
     from countyinno.core import schedule
 
     assert "core.reap_stale_jobs" in schedule.tasks()
+
+
+@pytest.mark.django_db
+def test_job_submission_is_throttled_per_user(settings):
+    from django.contrib.auth import get_user_model
+
+    from countyinno.core.jobs import JobThrottled
+
+    settings.JOB_USER_MAX_ACTIVE = 2
+    settings.JOB_USER_PER_HOUR = 3
+    user = get_user_model().objects.create(username="busy", role="talent")
+    Job.objects.create(kind="core.selfcheck", created_by=user, status=Job.Status.RUNNING)
+    Job.objects.create(kind="core.selfcheck", created_by=user, status=Job.Status.QUEUED)
+    with pytest.raises(JobThrottled, match="wait for them"):
+        jobs.submit("core.selfcheck", {}, user=user, backend="sync")
+    Job.objects.filter(created_by=user).update(status=Job.Status.SUCCEEDED)
+    jobs.submit("core.selfcheck", {}, user=user, backend="sync")  # the third this hour
+    with pytest.raises(JobThrottled, match="an hour"):
+        jobs.submit("core.selfcheck", {}, user=user, backend="sync")
+    assert Job.objects.filter(created_by=user).count() == 3
+    jobs.submit("core.selfcheck", {}, backend="sync")  # platform work is not throttled

@@ -1,7 +1,19 @@
+"""Consistent backups that block no writer and carry no secret.
+
+SQLite: the online backup API copies the database into a private snapshot (page by page, so writers
+wait at most a step), and the dump is read from that snapshot. PostgreSQL: the dump runs in one
+REPEATABLE READ transaction — a snapshot under MVCC, which writers never wait for. The archive holds
+`data.json` (portable between the two), the uploaded files and a SHA-256 manifest; it is written
+with mode 0600 in a 0700 folder, and secret fields (`BACKUP_SECRET_FIELDS`) are blanked."""
+
+import contextlib
 import hashlib
 import io
 import json
+import os
+import sqlite3
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -9,50 +21,118 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from countyinno import __version__
 
 EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+SNAPSHOT_ALIAS = "countyinno_backup_snapshot"
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _excluded_labels() -> set[str]:
+    return {label.lower() for label in getattr(settings, "BACKUP_EXCLUDED_MODELS", [])}
+
+
+def scrub(records: list[dict]) -> list[dict]:
+    """Blank secret fields and drop excluded models, so an archive can be stored anywhere."""
+    secret_fields = {k.lower(): v for k, v in getattr(settings, "BACKUP_SECRET_FIELDS", {}).items()}
+    excluded = _excluded_labels()
+    kept = []
+    for record in records:
+        model = record.get("model", "").lower()
+        if model in excluded:
+            continue
+        for field in secret_fields.get(model, []):
+            if field in record.get("fields", {}):
+                record["fields"][field] = ""
+        kept.append(record)
+    return kept
+
+
+@contextlib.contextmanager
+def sqlite_snapshot():
+    """A private copy of the SQLite database made with the online backup API, as a Django alias."""
+    source_name = connection.settings_dict["NAME"]
+    with tempfile.TemporaryDirectory() as folder:
+        target_name = os.path.join(folder, "snapshot.sqlite3")
+        source = sqlite3.connect(source_name, timeout=30)
+        target = sqlite3.connect(target_name)
+        try:
+            source.backup(target, pages=256, sleep=0.005)  # short steps: a writer waits at most one step
+        finally:
+            target.close()
+            source.close()
+        connections.databases[SNAPSHOT_ALIAS] = {**connection.settings_dict, "NAME": target_name,
+                                                 "OPTIONS": {"timeout": 30}}
+        try:
+            yield SNAPSHOT_ALIAS
+        finally:
+            connections[SNAPSHOT_ALIAS].close()
+            del connections.databases[SNAPSHOT_ALIAS]
+
+
+def _counted_models():
+    excluded = _excluded_labels()
+    return [m for m in apps.get_models()
+            if m._meta.app_label not in ("contenttypes", "sessions") and m._meta.label not in ("auth.Permission",
+                                                                                          "admin.LogEntry")
+            and not m._meta.proxy and m._meta.label.lower() not in excluded]
+
+
+def dump(alias: str) -> tuple[bytes, dict]:
+    buffer = io.StringIO()
+    call_command("dumpdata", exclude=EXCLUDE + list(_excluded_labels()), natural_foreign=True,
+                 natural_primary=False, database=alias, stdout=buffer)
+    counts = {m._meta.label: m._default_manager.using(alias).count() for m in _counted_models()}
+    records = scrub(json.loads(buffer.getvalue() or "[]"))
+    return json.dumps(records, ensure_ascii=False).encode("utf-8"), counts
+
+
+def write_private(path: Path, members: list[tuple[str, bytes]]) -> None:
+    """A tar.gz readable by its owner only (0600), in a folder only the owner can list (0700)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+        for name, content in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mtime = int(time.time())
+            info.mode = 0o600
+            archive.addfile(info, io.BytesIO(content))
+
+
 class Command(BaseCommand):
-    help = "备份数据库与上传文件（一致快照，带校验和）/ back up the database and uploaded files (consistent snapshot, checksums)"
+    help = "备份数据库与上传文件（一致快照，不阻塞写入，不含密钥）/ back up the database and uploaded files " \
+           "(consistent snapshot, writers never blocked, no secrets)"
 
     def add_arguments(self, parser):
         parser.add_argument("--out", help="archive path (default var/backups/countyinno-<time>.tar.gz)")
 
     def handle(self, *args, out=None, **options):
         out = Path(out or Path(settings.VAR_DIR) / "backups" / f"countyinno-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.StringIO()
-        with transaction.atomic():
-            if connection.vendor == "postgresql":  # one snapshot for every table
-                with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            with sqlite_snapshot() as alias:
+                data, counts = dump(alias)
+        else:
+            with transaction.atomic():
+                with connection.cursor() as cursor:  # one MVCC snapshot for every table; writers go on
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            call_command("dumpdata", exclude=EXCLUDE, natural_foreign=True, natural_primary=False, stdout=buffer)
-            counts = {m._meta.label: m._default_manager.count() for m in apps.get_models()
-                      if m._meta.app_label not in ("contenttypes", "sessions") and m._meta.label != "auth.Permission"
-                      and m._meta.label != "admin.LogEntry" and not m._meta.proxy}
-        data = buffer.getvalue().encode("utf-8")
+                data, counts = dump("default")
         members = {"data.json": data}
         media = Path(settings.MEDIA_ROOT)
         if media.exists():
-            for path in sorted(p for p in media.rglob("*") if p.is_file()):
-                members[f"media/{path.relative_to(media)}"] = path.read_bytes()
-        manifest = {"format": "countyinno-backup-1", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            for path in sorted(p for p in media.rglob("*") if p.is_file() and not p.is_symlink()):
+                members[f"media/{path.relative_to(media).as_posix()}"] = path.read_bytes()
+        manifest = {"format": "countyinno-backup-2", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "code_version": __version__, "database": connection.vendor, "counts": counts,
+                    "secrets": "blanked: " + ", ".join(sorted(getattr(settings, "BACKUP_SECRET_FIELDS", {}))),
                     "files": {name: sha256(content) for name, content in members.items()}}
-        with tarfile.open(out, "w:gz") as archive:
-            for name, content in [("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())] + \
-                    list(members.items()):
-                info = tarfile.TarInfo(name)
-                info.size = len(content)
-                info.mtime = int(time.time())
-                archive.addfile(info, io.BytesIO(content))
+        write_private(out, [("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())]
+                      + list(members.items()))
         self.stdout.write(json.dumps({"backup": str(out), "records": sum(counts.values()),
                                       "files": len(members) - 1, "sha256": sha256(out.read_bytes())}))

@@ -1,7 +1,7 @@
 import json
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
@@ -12,6 +12,48 @@ from django.db import transaction
 from .backup import sha256
 
 
+MAX_ARCHIVE_BYTES = 20 * 1024 ** 3
+
+
+def _refuse(zh, en):
+    raise CommandError(f"{zh}，未做任何修改 / {en}; nothing changed")
+
+
+def safe_media_path(media: Path, name: str) -> Path:
+    """The file a `media/…` member restores to; never outside the media folder."""
+    relative = PurePosixPath(name[len("media/"):])
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts or "\\" in name:
+        _refuse(f"备份中的路径不安全：{name!r}", f"unsafe path in the archive: {name!r}")
+    target = (media / Path(*relative.parts)).resolve()
+    if media != target and media not in target.parents:
+        _refuse(f"备份中的路径指向媒体目录之外：{name!r}", f"archive path leaves the media folder: {name!r}")
+    return target
+
+
+def read_archive(archive) -> dict[str, bytes]:
+    """Members by name, after checking that every one is a plain file with a safe name."""
+    contents = {}
+    total = 0
+    try:
+        tar = tarfile.open(archive, "r:gz")
+    except (tarfile.TarError, OSError) as exc:
+        _refuse(f"无法读取备份：{exc}", f"cannot read the archive: {exc}")
+    with tar:
+        for member in tar.getmembers():
+            name = member.name
+            if not member.isfile():
+                _refuse(f"备份中含有非普通文件（链接或设备）：{name!r}", f"the archive holds a link or device: {name!r}")
+            if name not in ("manifest.json", "data.json") and not name.startswith("media/"):
+                _refuse(f"备份中含有未知条目：{name!r}", f"unknown member in the archive: {name!r}")
+            if name.startswith("media/"):
+                safe_media_path(Path("/nonexistent-media-root"), name)
+            total += member.size
+            if total > MAX_ARCHIVE_BYTES:
+                _refuse("备份过大", "the archive is too large")
+            contents[name] = tar.extractfile(member).read()
+    return contents
+
+
 class Command(BaseCommand):
     help = "从备份恢复到空数据库并核对 / restore a backup into an empty database and verify it"
 
@@ -20,8 +62,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="restore even if the database is not empty")
 
     def handle(self, *args, archive, force, **options):
-        with tarfile.open(archive, "r:gz") as tar:
-            contents = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+        contents = read_archive(archive)
         if "manifest.json" not in contents:
             raise CommandError("不是 CountyInno 备份 / not a CountyInno backup")
         manifest = json.loads(contents.pop("manifest.json"))
@@ -48,10 +89,10 @@ class Command(BaseCommand):
                         mismatched[label] = (expected, actual)
                 if mismatched:
                     raise CommandError(f"记录数不符，已回滚 / record counts differ, rolled back: {mismatched}")
-        media = Path(settings.MEDIA_ROOT)
+        media = Path(settings.MEDIA_ROOT).resolve()
         for name, content in contents.items():
             if name.startswith("media/"):
-                target = media / name[len("media/"):]
+                target = safe_media_path(media, name)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
         self.stdout.write(json.dumps({"restored": archive, "records": sum(manifest["counts"].values()),
