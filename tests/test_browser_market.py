@@ -14,9 +14,10 @@ def test_publish_demand_approve_and_see_matches(shandong, live_server, browser):
     from countyinno.techmarket.tests.test_market import ACHIEVEMENT
 
     world = ScopeWorld.build()
-    offer = services.create_listing(actor=None, organisation=world.enterprise_a2, kind="achievement", **ACHIEVEMENT)
-    services.submit(actor=None, listing=offer)
-    services.review(actor=None, listing=offer, approve=True)
+    offer = services.create_listing(actor=world.users["member_a2"], organisation=world.enterprise_a2,
+                                    kind="achievement", **ACHIEVEMENT)
+    services.submit_listing(actor=world.users["member_a2"], listing=offer)
+    services.approve_listing(actor=world.users["county_a"], listing=offer)
     base = live_server.url
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
@@ -47,6 +48,12 @@ def test_publish_demand_approve_and_see_matches(shandong, live_server, browser):
     admin.wait_for_selector("#matches li")
     first = admin.inner_text("#matches li")
     assert "锂电池正极材料改性关键技术" in first and "技术领域一致" in first and "预算" in first
+    # The click went through the declared action: one state entry naming it and the county admin.
+    from countyinno.core.models import AuditLogEntry
+
+    listing_id = listing_url.rstrip("/").split("/")[-1]
+    assert AuditLogEntry.objects.filter(action="state", operation="techmarket.approve_listing", object_id=listing_id,
+                                        actor=world.users["county_a"]).count() == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     admin.screenshot(path=str(SCREENSHOTS / "market-matches.png"))
     context.close()

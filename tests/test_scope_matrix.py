@@ -39,7 +39,7 @@ def build(label, world, key):
     from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
                                               SubmissionValue)
     from countyinno.rural.models import Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing, Registration
-    from countyinno.techmarket.models import Listing
+    from countyinno.techmarket.models import ConfidentialAccess, Listing
     from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                                           WorkstationApplication)
 
@@ -115,6 +115,10 @@ def build(label, world, key):
         "techmarket.Listing": lambda: Listing.objects.create(  # a draft: published ones are public by design
             kind="demand", organisation=org, market_node=county, title="矩阵需求", summary="x", public_description="x",
             field="新材料", industry="C", valid_until=datetime.date(2030, 1, 1)),
+        "techmarket.ConfidentialAccess": lambda: ConfidentialAccess.objects.create(listing=Listing.objects.create(
+            kind="achievement", organisation=org, market_node=county, title="矩阵成果", summary="x",
+            public_description="x", field="新材料", industry="C", valid_until=datetime.date(2030, 1, 1)),
+            organisation=world.enterprise_a2, approved=True),
         "rural.FarmerQuestion": lambda: FarmerQuestion.objects.create(
             asker="农户", phone="13800000000", region=county, field="小麦", text="问题", status="unrouted"),
         "rural.Enrolment": lambda: Enrolment.objects.create(course=Course.objects.create(

@@ -129,7 +129,7 @@ class Predicate:
                 raise TypeError(f"{self.name} needs the object it is asked about")
             q = self.q(user)
             if q is not None and q != Q():
-                if obj.pk is None or not type(obj)._default_manager.filter(q, pk=obj.pk).exists():
+                if obj.pk is None or not obj.__class__._default_manager.filter(q, pk=obj.pk).exists():
                     return False
         if self.test is not None and not self.test(user, obj):
             return False

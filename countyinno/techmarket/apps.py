@@ -7,4 +7,4 @@ class TechmarketConfig(AppConfig):
     verbose_name = "网上技术市场 Online technology market"
 
     def ready(self):
-        from . import permissions, services  # noqa: F401  registers the app's predicates and declared actions
+        from . import events, permissions, services  # noqa: F401  registers the app's predicates and declared actions

@@ -13,7 +13,7 @@ from countyinno.accounts.models import Organisation
 from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.regions.models import Region
 
-from . import services
+from . import events
 from .models import Listing
 
 TOPICS = {
@@ -72,12 +72,12 @@ def demo_techmarket(ctx: DemoContext) -> dict:
                 listings.append(listing)
         Listing.objects.bulk_create(listings, batch_size=1000)
     # The event goes through the organisers' own actions (the demo runs inside audit.system()).
-    event = services.create_event(actor=None, organiser_node=Region.objects.get(code="370783"),
+    event = events.create_event(actor=None, organiser_node=Region.objects.get(code="370783"),
                                   title="2026年山东省县域科技成果供需对接会（寿光）", held_on=today)
     demands = Listing.objects.filter(kind="demand", status="published", market_node__city__code="370700")[:20]
-    pairings = services.plan_pairings(actor=None, event=event, demands=demands, per_demand=2)
+    pairings = events.plan_pairings(actor=None, event=event, demands=demands, per_demand=2)
     for pairing in pairings:
-        services.record_outcome(actor=None, pairing=pairing,
+        events.record_outcome(actor=None, pairing=pairing,
                                 outcome=str(rng.choice(["planned", "intent", "follow_up", "contract", "none"])))
     return {"listings": len(listings), "published": sum(1 for x in listings if x.status == "published"),
             "event_pairings": len(pairings)}

@@ -1,5 +1,5 @@
 """Every write in the technology market, each a declared action: listings and their workflow, access to
-confidential detail, match events and their pairings, subscriptions. Who may is in permissions.py."""
+confidential detail, subscriptions (match events are in events.py). Who may is in permissions.py."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from countyinno.engines.matching.tokenize import tokens
 from countyinno.engines.rules import ruleset_for
 from countyinno.regions.models import Region
 
-from .models import ConfidentialAccess, EventPairing, Listing, MatchEvent, Subscription
-from .permissions import (can_change_event, can_create_listing, can_edit_listing, can_expire_listings,
-                          can_grant_access, can_organise_event, can_reconfirm_listing, can_record_outcome,
-                          can_request_access, can_review_listing, can_submit_listing, can_subscribe,
-                          can_unsubscribe, can_withdraw_listing)
+from .models import ConfidentialAccess, Listing, Subscription
+from .permissions import (can_create_listing, can_edit_listing, can_expire_listings, can_grant_access,
+                          can_reconfirm_listing, can_request_access, can_review_listing, can_submit_listing,
+                          can_subscribe, can_unsubscribe, can_withdraw_listing)
 
 EDITABLE = ["title", "summary", "public_description", "confidential_detail", "keywords", "field", "industry", "trl",
             "ip_items", "transfer_modes", "price", "budget_min", "budget_max", "indicators", "hide_company", "tender",
@@ -91,8 +90,12 @@ def _market_nodes_of(organisation: Organisation) -> set[int]:
     return {pk for pk in (region.pk, region.city_id, region.province_id) if pk}
 
 
+REVIEW_REFUSED = bilingual("只有所属市场的管理员可以审核待审核条目", "only the market node's admins review submitted listings")
+
+
 # ------------------------------------------------------------------ listings
-@action(permission=can_create_listing, target="organisation")
+@action(permission=can_create_listing, target="organisation",
+        message=bilingual("只能以本单位名义发布", "you may publish only for your own organisation"))
 def create_listing(*, actor, organisation: Organisation, kind: str, market_node: Region | None = None,
                    **data) -> Listing:
     """A draft filed for `organisation` in its own market (or a market above it)."""
@@ -113,7 +116,8 @@ def create_listing(*, actor, organisation: Organisation, kind: str, market_node:
     return Listing.objects.create(kind=kind, organisation=organisation, market_node=node, **data)
 
 
-@action(permission=can_edit_listing, target="listing")
+@action(permission=can_edit_listing, target="listing",
+        message=bilingual("只有发布单位可以修改草稿或未通过的条目", "only the owner edits a draft or rejected listing"))
 def update_listing(*, actor, listing: Listing, **data) -> Listing:
     unknown = set(data) - set(EDITABLE)
     if unknown:
@@ -142,7 +146,8 @@ def _transition(listing, target, reason=""):
     return listing
 
 
-@action(permission=can_submit_listing, target="listing")
+@action(permission=can_submit_listing, target="listing",
+        message=bilingual("只有发布单位可以提交草稿或未通过的条目", "only the owner submits a draft or rejected listing"))
 def submit_listing(*, actor, listing: Listing) -> Listing:
     """Submit for the node admin's approval; a near-identical listing of the same organisation is flagged."""
     threshold = rules()["duplicate_similarity"]
@@ -154,14 +159,14 @@ def submit_listing(*, actor, listing: Listing) -> Listing:
     return _transition(listing, Listing.Status.SUBMITTED, reason)
 
 
-@action(permission=can_review_listing, target="listing")
+@action(permission=can_review_listing, target="listing", message=REVIEW_REFUSED)
 def approve_listing(*, actor, listing: Listing, reason: str = "") -> Listing:
     """The node's admin approves: the listing is published."""
     listing.published_at = listing.reconfirmed_at = timezone.now()
     return _transition(listing, Listing.Status.PUBLISHED, reason.strip())
 
 
-@action(permission=can_review_listing, target="listing")
+@action(permission=can_review_listing, target="listing", message=REVIEW_REFUSED)
 def reject_listing(*, actor, listing: Listing, reason: str) -> Listing:
     """The node's admin sends it back, saying why."""
     if not (reason or "").strip():
@@ -169,14 +174,17 @@ def reject_listing(*, actor, listing: Listing, reason: str) -> Listing:
     return _transition(listing, Listing.Status.REJECTED, reason.strip())
 
 
-@action(permission=can_withdraw_listing, target="listing")
+@action(permission=can_withdraw_listing, target="listing",
+        message=bilingual("只有发布单位或所属市场的管理员可以撤回",
+                          "only the owner or the market node's admins withdraw a listing"))
 def withdraw_listing(*, actor, listing: Listing, reason: str) -> Listing:
     if not (reason or "").strip():
         raise ValidationError({"reason": bilingual("撤回须说明理由", "a withdrawal needs a reason")})
     return _transition(listing, Listing.Status.WITHDRAWN, reason.strip())
 
 
-@action(permission=can_reconfirm_listing, target="listing")
+@action(permission=can_reconfirm_listing, target="listing",
+        message=bilingual("只有发布单位可以确认已发布的条目", "only the owner reconfirms a published listing"))
 def reconfirm_listing(*, actor, listing: Listing) -> Listing:
     listing.reconfirmed_at = timezone.now()
     listing.save(update_fields=["reconfirmed_at", "updated_at"])
@@ -191,7 +199,8 @@ def stale_listings(today: datetime.date | None = None):
         Q(valid_until__lt=today) | Q(reconfirmed_at__lt=cutoff))
 
 
-@action(permission=can_expire_listings)
+@action(permission=can_expire_listings,
+        message=bilingual("条目过期由平台定时处理", "listings are expired by the platform's scheduled job"))
 def expire_listings(*, actor, today: datetime.date | None = None) -> int:
     """Platform work (a scheduled job, inside `audit.system()`): stale listings expire, each recorded."""
     count = 0
@@ -202,7 +211,9 @@ def expire_listings(*, actor, today: datetime.date | None = None) -> int:
 
 
 # ------------------------------------------------------------------ confidential detail
-@action(permission=can_request_access, target="listing")
+@action(permission=can_request_access, target="listing",
+        message=bilingual("须以机构身份申请查看他人已发布条目的保密内容",
+                          "an organisation may ask for the confidential detail of another's published listing"))
 def request_access(*, actor, listing: Listing) -> ConfidentialAccess:
     """The actor's organisation asks the owner to read the confidential detail."""
     if actor is None:
@@ -210,7 +221,8 @@ def request_access(*, actor, listing: Listing) -> ConfidentialAccess:
     return ConfidentialAccess.objects.get_or_create(listing=listing, organisation_id=actor.organisation_id)[0]
 
 
-@action(permission=can_grant_access, target="listing")
+@action(permission=can_grant_access, target="listing",
+        message=bilingual("只有发布单位可以授权", "only the owner may grant access"))
 def grant_access(*, actor, listing: Listing, organisation: Organisation) -> ConfidentialAccess:
     """The owner lets `organisation` read the confidential detail (answering its request, or unasked)."""
     if organisation.pk == listing.organisation_id:
@@ -223,51 +235,9 @@ def grant_access(*, actor, listing: Listing, organisation: Organisation) -> Conf
     return access
 
 
-# ------------------------------------------------------------------ match events
-@action(permission=can_organise_event, target="organiser_node")
-def create_event(*, actor, organiser_node: Region, title: str, held_on: datetime.date) -> MatchEvent:
-    if not (title or "").strip():
-        raise ValidationError({"title": bilingual("须填写名称", "an event needs a title")})
-    return MatchEvent.objects.create(title=title.strip(), organiser_node=organiser_node, held_on=held_on)
-
-
-@action(permission=can_change_event, target="event")
-def plan_pairings(*, actor, event: MatchEvent, demands=None, per_demand: int = 2) -> list[EventPairing]:
-    """Pre-compute pairings: each demand (default: the published demands of the organising node's market)
-    with its best-matching achievements, every pairing keeping the reasons of its match."""
-    from .search import matches
-
-    if demands is None:
-        demands = in_node(Listing.objects.filter(kind=Listing.Kind.DEMAND, status=Listing.Status.PUBLISHED),
-                          event.organiser_node)[:50]
-    demands = list(demands)
-    wrong = [d.title for d in demands if d.kind != Listing.Kind.DEMAND or d.status != Listing.Status.PUBLISHED]
-    if wrong:
-        raise ValidationError(bilingual(f"只能为已发布的技术需求配对：{'、'.join(wrong)}",
-                                        f"only published demands can be paired: {', '.join(wrong)}"))
-    existing = set(event.pairings.values_list("demand_id", "achievement_id"))
-    planned = []
-    for demand in demands:
-        for m in matches(demand, k=per_demand):
-            if (demand.pk, m["listing"].pk) not in existing:
-                existing.add((demand.pk, m["listing"].pk))
-                planned.append(EventPairing(event=event, demand=demand, achievement=m["listing"], score=m["score"],
-                                            reasons=m["reasons"]))
-    with audit.bulk(f"对接会预配对 / pairings planned for event {event.pk}"):
-        return EventPairing.objects.bulk_create(planned)
-
-
-@action(permission=can_record_outcome, target="pairing")
-def record_outcome(*, actor, pairing: EventPairing, outcome: str) -> EventPairing:
-    if outcome not in EventPairing.Outcome.values:
-        raise ValidationError({"outcome": bilingual(f"未知结果 {outcome!r}", f"unknown outcome {outcome!r}")})
-    pairing.outcome = outcome
-    pairing.save(update_fields=["outcome"])
-    return pairing
-
-
 # ------------------------------------------------------------------ subscriptions
-@action(permission=can_subscribe, target="subscriber")
+@action(permission=can_subscribe, target="subscriber",
+        message=bilingual("只能为本人订阅", "you may subscribe only yourself"))
 def subscribe(*, actor, subscriber: User, market_node: Region, field: str = "", kind: str = "") -> Subscription:
     errors = {}
     if field and field not in rules()["fields"]:
@@ -279,6 +249,7 @@ def subscribe(*, actor, subscriber: User, market_node: Region, field: str = "", 
     return Subscription.objects.get_or_create(user=subscriber, market_node=market_node, field=field, kind=kind)[0]
 
 
-@action(permission=can_unsubscribe, target="subscription")
+@action(permission=can_unsubscribe, target="subscription",
+        message=bilingual("只能取消本人的订阅", "you may cancel only your own subscription"))
 def unsubscribe(*, actor, subscription: Subscription) -> None:
     subscription.delete()

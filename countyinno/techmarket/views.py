@@ -15,6 +15,7 @@ from countyinno.core.views import flash_errors, paginate
 from countyinno.regions.models import Region
 
 from . import bulletins, search, services
+from . import events as event_actions  # `events` is the list page below
 from .models import ConfidentialAccess, EventPairing, Listing, MatchEvent, Subscription
 from .permissions import can_create_listing, can_grant_access, can_view_confidential
 
@@ -133,6 +134,11 @@ def listing_action(request, pk, action):
     """One POST per workflow step; a refusal (the action audits it) comes back as the bilingual message."""
     listing = _listing(request, pk, "view")
     reason = request.POST.get("reason", "")
+
+    def grant():
+        asked = get_object_or_404(ConfidentialAccess, pk=_pk(request.POST.get("access")), listing=listing)
+        return services.grant_access(actor=request.user, listing=listing, organisation=asked.organisation)
+
     steps = {
         "submit": lambda: services.submit_listing(actor=request.user, listing=listing),
         "approve": lambda: services.approve_listing(actor=request.user, listing=listing, reason=reason),
@@ -140,8 +146,7 @@ def listing_action(request, pk, action):
         "withdraw": lambda: services.withdraw_listing(actor=request.user, listing=listing, reason=reason),
         "reconfirm": lambda: services.reconfirm_listing(actor=request.user, listing=listing),
         "request-access": lambda: services.request_access(actor=request.user, listing=listing),
-        "grant-access": lambda: services.grant_access(actor=request.user, listing=listing, organisation=get_object_or_404(
-            ConfidentialAccess, pk=_pk(request.POST.get("access")), listing=listing).organisation),
+        "grant-access": grant,
     }
     if action not in steps:
         raise Http404
@@ -223,7 +228,7 @@ def pairing_outcome(request, pk, pairing_pk):
     event = get_object_or_404(MatchEvent.objects.restrict(request.user), pk=pk)
     pairing = get_object_or_404(EventPairing.objects.restrict(request.user), pk=pairing_pk, event=event)
     try:
-        services.record_outcome(actor=request.user, pairing=pairing, outcome=request.POST.get("outcome", ""))
+        event_actions.record_outcome(actor=request.user, pairing=pairing, outcome=request.POST.get("outcome", ""))
         messages.success(request, "已记录 / recorded")
     except (ValidationError, PermissionDenied) as exc:
         flash_errors(request, exc)
