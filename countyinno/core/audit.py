@@ -223,7 +223,7 @@ def record_event(action: str, model: type[models.Model], *, object_id: str = "-"
         region_id=region_id, organisation_id=organisation_id)
 
 
-def _user_scope_ids(user) -> dict:
+def user_scope_ids(user) -> dict:
     """Where an entry about a user's own act belongs: the user's region, else the organisation's."""
     if user is None or not getattr(user, "pk", None):
         return {"region_id": None, "organisation_id": None}
@@ -238,7 +238,7 @@ def record_export(user, model: type[models.Model], *, what: str, filters: dict |
     filters = {k: _plain(v) for k, v in (filters or {}).items() if v not in (None, "", [])}
     return record_event("export", model, object_repr=what, actor=user,
                         comment=f"导出 {rows} 行 / exported {rows} row(s) as {fmt}",
-                        after={"what": what, "filters": filters, "rows": rows, "format": fmt}, **_user_scope_ids(user))
+                        after={"what": what, "filters": filters, "rows": rows, "format": fmt}, **user_scope_ids(user))
 
 
 def record_denied(user, operation_name: str, instance=None, reason: str = ""):
@@ -253,7 +253,7 @@ def record_denied(user, operation_name: str, instance=None, reason: str = ""):
             scope = {"region_id": getattr(_resolve(instance, rule.region), "pk", None),
                      "organisation_id": getattr(_resolve(instance, rule.organisation), "pk", None)}
     if scope["region_id"] is None and scope["organisation_id"] is None:
-        scope = _user_scope_ids(user)
+        scope = user_scope_ids(user)
     with operation(operation_name):
         return record_event("denied", model, object_id=getattr(instance, "pk", None) or "-",
                             object_repr=str(instance) if instance is not None else operation_name,
@@ -335,7 +335,7 @@ def record_login(*, username: str, user=None, ok: bool, method: str = "password"
                             object_repr=(username or getattr(user, "username", ""))[:200],
                             comment=f"{labels.get(method, method)}: {outcome}", actor=user if ok else None,
                             after={"method": method, "ok": ok, "reason": reason, "username": username[:150]},
-                            **_user_scope_ids(user))
+                            **user_scope_ids(user))
     finally:
         _current_ip.reset(token)
 

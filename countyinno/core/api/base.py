@@ -107,5 +107,10 @@ class RevokeTokenView(APIView):
             current = getattr(request, "api_token", None)
             count = ApiToken.objects.filter(pk=getattr(current, "pk", None), revoked_at__isnull=True).update(
                 revoked_at=timezone.now(), revoked_reason="log-out")
+        from .. import audit
+
+        audit.record_event("state", type(request.user), object_id=request.user.pk, object_repr=request.user.username,
+                           comment=f"吊销 {count} 个 API 令牌 / revoked {count} API token(s)", actor=request.user,
+                           **audit.user_scope_ids(request.user))
         return Response({"revoked": count})
 

@@ -324,3 +324,10 @@ def test_subscriptions_are_ones_own(world, client):
     client.post("/market/node/370102/subscription/", {"cancel": subscription.pk})
     assert not Subscription.objects.exists()
     assert entries_for(subscription, action="delete", operation="techmarket.unsubscribe").exists()
+
+
+def test_listing_expiry_is_scheduled_and_runs_as_platform_work(shandong):
+    from countyinno.core import schedule
+
+    assert "techmarket.expire_listings" in schedule.tasks()
+    assert schedule.run("techmarket.expire_listings") == {"expired": 0}
