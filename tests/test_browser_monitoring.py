@@ -20,13 +20,15 @@ def new_page(browser):
 @pytest.mark.django_db(transaction=True)
 def test_annual_cycle(shandong, live_server, browser, tmp_path):
     from countyinno.accounts.testing import ScopeWorld
+    from countyinno.core import audit
     from countyinno.monitoring import services
     from countyinno.monitoring.models import CountySubmission, SurveyCampaign
     from countyinno.monitoring.tests.conftest import fill_approved
 
     world = ScopeWorld.build()
-    framework = services.publish_framework(actor=None, framework=services.create_framework(
-        actor=None, code="SD-CII", name="山东省县域科技创新能力评价指标体系", rows=services.default_framework_rows()))
+    province = world.users["province"]
+    framework = services.publish_framework(actor=province, framework=services.create_framework(
+        actor=province, code="SD-CII", name="山东省县域科技创新能力评价指标体系", rows=services.default_framework_rows()))
     base = live_server.url
 
     # 1. The province opens the 2024 campaign.
@@ -39,7 +41,8 @@ def test_annual_cycle(shandong, live_server, browser, tmp_path):
     page.click("#campaign-form button")
     page.wait_for_selector("#submission-table")
     campaign = SurveyCampaign.objects.get(year=2024)
-    SurveyCampaign.objects.filter(pk=campaign.pk).update(pipeline_config={"uncertainty": {"replications": 30}})
+    with audit.system("browser test fixture"), audit.bulk("browser test fixture: fewer replications"):
+        SurveyCampaign.objects.filter(pk=campaign.pk).update(pipeline_config={"uncertainty": {"replications": 30}})
     fill_approved(campaign, exclude={"370102"})  # the other 135 counties answered and were approved
     submission = CountySubmission.objects.get(campaign=campaign, region__code="370102")
 

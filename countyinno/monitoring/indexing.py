@@ -105,9 +105,9 @@ def start_index_run(*, actor, campaign: SurveyCampaign, config_override: dict | 
                                   created_by=actor if getattr(actor, "pk", None) else None)
     job = jobs.submit("monitoring.index_run", {"run_id": run.pk}, user=actor, backend=backend,
                       title=f"{campaign.year} 年县域创新指数测算 #{run.pk}", region=campaign.province)
+    run.refresh_from_db()  # a synchronous job has already moved it on
     run.job = job
     run.save(update_fields=["job"])
-    run.refresh_from_db()
     return run
 
 
@@ -135,13 +135,14 @@ def complete_index_run(*, actor, run: IndexRun, results: list[IndexResult], summ
 
 
 def _set_status(run: IndexRun, status: str, **fields) -> None:
-    before = IndexRun.objects.filter(pk=run.pk).values_list("status", flat=True).first()
+    run.refresh_from_db()  # the audit entry compares with what is stored, not with a stale copy
+    before = run.status
     run.status = status
     for key, value in fields.items():
         setattr(run, key, value)
     run.save(update_fields=["status", *fields])
     if before != status:
-        audit.record_state_change(run, before or "", status)
+        audit.record_state_change(run, before, status)
 
 
 def _clean(value):

@@ -158,7 +158,7 @@ def open_campaign(*, actor, year: int, framework: IndicatorFramework, deadline: 
         raise ValidationError({"framework": bilingual("只能使用已发布的指标体系", "use a published framework")})
     own = actor.region.province if actor is not None and getattr(actor, "region", None) else None
     province = province or own or Region.objects.get(code="370000")
-    if own is not None and province != own and not actor.is_superuser:
+    if own is not None and province != own:
         raise ValidationError({"province": bilingual("只能为本省开启调查", "open campaigns for your own province only")})
     if SurveyCampaign.objects.filter(province=province, year=year, framework=framework).exists():
         raise ValidationError({"year": bilingual(f"{year} 年调查已存在", f"a {year} campaign already exists")})
