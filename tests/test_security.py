@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -130,7 +131,8 @@ def test_backup_and_restore_into_an_empty_database(shandong, tmp_path, settings)
     (tmp_path / "media" / "reports").mkdir(parents=True)
     (tmp_path / "media" / "reports" / "r.pdf").write_bytes(b"%PDF-1.4 test")
     world = ScopeWorld.build()
-    services.create_framework(actor=None, code="B", name="备份测试", rows=services.default_framework_rows())
+    services.create_framework(actor=world.users["province"], code="B", name="备份测试",
+                              rows=services.default_framework_rows())
     from io import StringIO
 
     out = StringIO()
@@ -151,3 +153,57 @@ def test_backup_and_restore_into_an_empty_database(shandong, tmp_path, settings)
     assert FrameworkNode.objects.filter(framework__code="B").count() == 31
     with pytest.raises(Exception):  # not empty any more
         call_command("restore", str(tmp_path / "b.tar.gz"), stdout=StringIO())
+
+
+def _archive_with(tmp_path, members):
+    import hashlib
+    import io
+    import tarfile
+
+    path = tmp_path / "crafted.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        manifest = {"format": "countyinno-backup-2", "counts": {},
+                    "files": {name: hashlib.sha256(data).hexdigest() for name, data, _ in members}}
+        for name, data, kind in [("manifest.json", json.dumps(manifest).encode(), tarfile.REGTYPE)] + members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "/etc/passwd"
+            else:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    return path
+
+
+@pytest.mark.parametrize("name, kind", [("media/../../escaped.txt", "file"), ("/tmp/absolute.txt", "file"),
+                                        ("media/reports/link", "symlink"), ("other/thing.txt", "file")])
+def test_restore_refuses_crafted_archives_before_writing_anything(db, tmp_path, settings, name, kind):
+    import tarfile
+
+    from django.core.management.base import CommandError
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    archive = _archive_with(tmp_path, [("data.json", b"[]", tarfile.REGTYPE),
+                                       (name, b"owned", tarfile.SYMTYPE if kind == "symlink" else tarfile.REGTYPE)])
+    with pytest.raises(CommandError, match="nothing changed"):
+        call_command("restore", str(archive), stdout=StringIO(), force=True)
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "media").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_is_private_and_holds_no_secrets(shandong, tmp_path):
+    import stat
+    import tarfile
+
+    from countyinno.core.api.tokens import issue
+
+    user = User.objects.create(username="secret-holder", role="talent", totp_secret="JBSWY3DPEHPK3PXP")
+    key, _ = issue(user)
+    path = tmp_path / "backups" / "b.tar.gz"
+    call_command("backup", out=str(path), stdout=StringIO())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    with tarfile.open(path) as tar:
+        data = tar.extractfile("data.json").read().decode()
+    assert "JBSWY3DPEHPK3PXP" not in data and key not in data and "core.apitoken" not in data
+    assert '"secret-holder"' in data

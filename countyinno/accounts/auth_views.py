@@ -91,10 +91,13 @@ def totp_step(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
+    def get_form_kwargs(self):
+        # The model instance, not the request's lazy proxy: validators and predicates ask its class.
+        return {**super().get_form_kwargs(), "user": User.objects.get(pk=self.request.user.pk)}
+
     def form_valid(self, form):
         """The form checked the old password and the new one's rules; the change is a declared action."""
-        own = User.objects.get(pk=self.request.user.pk)  # the model instance, not the request's lazy proxy
-        user = services.change_password(actor=own, user=own, password=form.cleaned_data["new_password1"])
+        user = services.change_password(actor=form.user, user=form.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, user)
         messages.success(self.request, bilingual("密码已修改", "password changed"))
         return HttpResponseRedirect(self.get_success_url())

@@ -16,7 +16,7 @@ from .permissions import (can_add_member, can_appoint_admin, can_change_organisa
 CONTACT_FIELDS = ("address", "contact_phone")
 ORGANISATION_FIELDS = ("name", "kind", "credit_code", "region", *CONTACT_FIELDS, "is_active")
 # What a user edits of a profile; role, placement, activity and password have their own actions.
-PROFILE_FIELDS = ("display_name", "phone", "email")
+PROFILE_FIELDS = ("display_name", "phone", "email", "first_name", "last_name")
 
 
 def _only(changes: dict, allowed: tuple[str, ...]) -> None:
@@ -125,7 +125,7 @@ def create_user(*, actor, username: str, password: str, role: str, region=None, 
 
 @action(permission=can_edit_profile, target="user")
 def update_user(*, actor, user: User, **changes) -> User:
-    """Display name, phone and e-mail: the user's own, or an account's in the admin's area."""
+    """Name, phone and e-mail: the user's own, or an account's in the admin's area."""
     _only(changes, PROFILE_FIELDS)
     for key, value in changes.items():
         setattr(user, key, value)

@@ -42,7 +42,7 @@ def _run_and_user(run_id: int, user_id: int):
     return run, get_user_model().objects.select_related("region").get(pk=user_id)
 
 
-@jobs.register("monitoring.report_html")
+@jobs.register("monitoring.report_html", idempotent=True)  # a re-render replaces the stored file
 def report_html_job(job, run_id: int, user_id: int, scope: str = ""):
     """Render the HTML report for the user's scope once; requests then serve the stored file."""
     run, user = _run_and_user(run_id, user_id)
@@ -53,7 +53,7 @@ def report_html_job(job, run_id: int, user_id: int, scope: str = ""):
     return {"next_url": reverse("monitoring:run-report-html", args=[run.pk]), "bytes": len(html.encode())}
 
 
-@jobs.register("monitoring.report")
+@jobs.register("monitoring.report", idempotent=True)
 def report_pdf_job(job, run_id: int, user_id: int):
     run, user = _run_and_user(run_id, user_id)
     job.progress(0.1, "汇总数据 gathering results")

@@ -2,8 +2,12 @@ import csv
 import json
 
 import pytest
+from django.core.management import call_command
 
+from countyinno.core import audit
+from countyinno.core.actions import ActionRefused
 from countyinno.core.errors import ImportFailed
+from countyinno.core.models import AuditLogEntry
 from countyinno.regions import services
 from countyinno.regions.models import Region, RegionBoundary
 
@@ -44,7 +48,8 @@ def test_county_types_and_denormalised_ancestors(shandong):
 
 def test_second_load_is_idempotent(shandong):
     before = Region.objects.count()
-    summary = services.load_regions("37")
+    with audit.system("test reload"):
+        summary = services.load_regions("37", actor=None)
     assert summary["counties_kept"] == 136 and "counties_created" not in summary
     assert Region.objects.count() == before
 
@@ -63,7 +68,8 @@ def test_another_province_loads_from_its_own_file(db, tmp_path):
     path = tmp_path / "32_counties.csv"
     path.write_text("county_code,county_name,county_type,city_code,city_name\n"
                     "320102,玄武区,市辖区,320100,南京市\n320281,江阴市,县级市,320200,无锡市\n", encoding="utf-8")
-    summary = services.load_regions("32", path)
+    with audit.system("test load"):
+        summary = services.load_regions("32", path, actor=None)
     assert summary["counties"] == 2 and summary["cities"] == 2
     assert Region.objects.get(code="320000").name == "江苏省"
     assert Region.objects.get(code="320281").city.name == "无锡市"
@@ -75,8 +81,8 @@ def test_bad_county_file_names_rows_and_fields_and_saves_nothing(db, tmp_path):
                     "320102,玄武区,市辖区,320100,南京市\n"
                     "32010X,秦淮区,区,320100,南京市\n"
                     "320102,重复,县,320100,南京市\n", encoding="utf-8")
-    with pytest.raises(ImportFailed) as info:
-        services.load_regions("32", path)
+    with pytest.raises(ImportFailed) as info, audit.system("test load"):
+        services.load_regions("32", path, actor=None)
     problems = {(e.row, e.field) for e in info.value.errors}
     assert (3, "county_code") in problems and (3, "county_type") in problems and (4, "county_code") in problems
     assert all(" / " in e.message for e in info.value.errors)  # Chinese and English
@@ -88,13 +94,14 @@ def test_boundary_loader_reads_any_keyed_file_and_rejects_unknown_codes(shandong
     good = tmp_path / "b.geojson"
     good.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"county_code": "370102"}, "geometry": square}]}))
-    assert services.load_boundaries(good, source="test") == {"boundaries": 1}
+    with audit.system("test load"):
+        assert services.load_boundaries(good, source="test", actor=None) == {"boundaries": 1}
     assert RegionBoundary.objects.get(region__code="370102").source == "test"
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"adcode": "379999"}, "geometry": square}]}))
-    with pytest.raises(ImportFailed) as info:
-        services.load_boundaries(bad)
+    with pytest.raises(ImportFailed) as info, audit.system("test load"):
+        services.load_boundaries(bad, actor=None)
     assert "379999" in str(info.value)
 
 
@@ -120,3 +127,63 @@ def test_region_pages(shandong, client, world):
     assert page.status_code == 200 and "市南区" in table and "历下区" not in table
     detail = client.get("/regions/370783/").content.decode()
     assert "寿光市" in detail and "116.3364" in detail
+
+
+def test_region_page_counts_the_organisations_the_user_may_see(shandong, client, world):
+    """The counts come from accounts through regions/panels.py, scoped like the organisation list."""
+    client.force_login(world.users["county_a"])
+    html = client.get("/regions/370102/").content.decode()
+    counts = html.split("<h2>机构</h2>")[1].split("</section>")[0]
+    assert "企业 enterprise</dt><dd>2<" in counts and "科技管理部门 S&amp;T bureau</dt><dd>1<" in counts
+    client.force_login(world.users["member_a"])  # a member sees its own firm only
+    counts = client.get("/regions/370102/").content.decode().split("<h2>机构</h2>")[1].split("</section>")[0]
+    assert "企业 enterprise</dt><dd>1<" in counts and "bureau" not in counts
+
+
+def test_loading_is_platform_work(shandong, world, tmp_path):
+    path = tmp_path / "32_counties.csv"
+    path.write_text("county_code,county_name,county_type,city_code,city_name\n320102,玄武区,市辖区,320100,南京市\n",
+                    encoding="utf-8")
+    with pytest.raises(ActionRefused):
+        services.load_regions("32", path, actor=None)  # no user and no system() reason
+    with pytest.raises(ActionRefused):
+        services.load_regions("32", path, actor=world.users["province"])
+    assert AuditLogEntry.objects.filter(action="denied", operation="regions.load_regions",
+                                        actor=world.users["province"]).count() == 1
+    assert not Region.objects.filter(code__startswith="32").exists()
+
+
+def test_load_regions_command_runs_as_audited_system_work(shandong, tmp_path):
+    csv_path = tmp_path / "32_counties.csv"
+    csv_path.write_text("county_code,county_name,county_type,city_code,city_name\n"
+                        "320102,玄武区,市辖区,320100,南京市\n", encoding="utf-8")
+    square = {"type": "Polygon", "coordinates": [[[118, 32], [118.1, 32], [118.1, 32.1], [118, 32]]]}
+    geo_path = tmp_path / "32.geojson"
+    geo_path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"adcode": "320102"}, "geometry": square}]}))
+    call_command("load_regions", "--province", "32", "--csv", str(csv_path), "--boundaries", str(geo_path),
+                 stdout=open("/dev/null", "w"))
+    xuanwu = Region.objects.get(code="320102")
+    created = AuditLogEntry.objects.get(content_type__model="region", object_id=str(xuanwu.pk), action="create")
+    assert created.actor is None and created.actor_name == "system:load_regions"
+    assert created.operation == "regions.load_regions" and created.region_id == xuanwu.pk
+    boundary = AuditLogEntry.objects.get(content_type__model="regionboundary", action="create",
+                                         object_id=str(xuanwu.boundary.pk))
+    assert boundary.operation == "regions.load_boundaries" and boundary.region_id == xuanwu.pk
+    assert boundary.after["geometry"] == square and boundary.after["source"] == str(geo_path)
+
+
+def test_region_admins_only_read_regions_in_the_admin_site(shandong, world, client):
+    from django.contrib.auth.models import Permission
+
+    province = world.users["province"]
+    province.is_staff = True
+    province.save()
+    province.user_permissions.add(*Permission.objects.filter(content_type__app_label="regions"))
+    client.force_login(province)
+    licheng = Region.objects.get(code="370102")
+    assert client.get(f"/admin/regions/region/{licheng.pk}/change/").status_code == 200  # may look
+    client.post(f"/admin/regions/region/{licheng.pk}/change/", {"code": "370102", "name": "改名区", "level": "county",
+                                                               "county_type": "市辖区", "_save": "1"})
+    assert Region.objects.get(pk=licheng.pk).name == "历下区"
+    assert client.get("/admin/regions/region/add/").status_code == 403
