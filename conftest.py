@@ -5,9 +5,10 @@ import pytest
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from countyinno.core import audit
     from countyinno.regions.services import ensure_province
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), audit.system("test database"):
         ensure_province("37")
 
 
@@ -17,8 +18,11 @@ def shandong(db):
     from countyinno.regions.models import Region
     from countyinno.regions.services import ensure_province
 
+    from countyinno.core import audit
+
     if not Region.objects.filter(code="370000").exists():
-        ensure_province("37")
+        with audit.system("test database"):
+            ensure_province("37")
     return Region.objects.get(code="370000")
 
 

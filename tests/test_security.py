@@ -48,7 +48,10 @@ def test_password_policy_classes_history_and_expiry(world, client):
     with pytest.raises(ValidationError) as info:
         validate_password("First-Pass-2026", user)
     assert any("last 5" in m for m in info.value.messages)
-    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=120))
+    from countyinno.core import audit
+
+    with audit.system("test: an old password"), audit.bulk("test: an old password"):
+        User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - datetime.timedelta(days=120))
     client.force_login(User.objects.get(pk=user.pk))
     response = client.get("/enterprises/")
     assert response.status_code == 302 and response["Location"].startswith("/password/change/")
@@ -207,3 +210,35 @@ def test_backup_is_private_and_holds_no_secrets(shandong, tmp_path):
         data = tar.extractfile("data.json").read().decode()
     assert "JBSWY3DPEHPK3PXP" not in data and key not in data and "core.apitoken" not in data
     assert '"secret-holder"' in data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_goes_through_while_a_backup_reads(shandong):
+    """The backup's read snapshot does not lock writers out (SQLite in WAL mode; PostgreSQL MVCC)."""
+    import threading
+    import time
+
+    from django.db import connection as conn
+
+    if conn.vendor != "sqlite":
+        pytest.skip("PostgreSQL: REPEATABLE READ never blocks writers")
+    from countyinno.core.management.commands.backup import sqlite_read_snapshot
+
+    done = {}
+
+    def write():
+        from django.db import connection as own
+
+        started = time.monotonic()
+        User.objects.create(username="written-during-backup", role="talent")
+        done["seconds"] = time.monotonic() - started
+        own.close()
+
+    with sqlite_read_snapshot():
+        before = User.objects.count()
+        worker = threading.Thread(target=write)
+        worker.start()
+        worker.join(timeout=10)
+        assert User.objects.count() == before  # the snapshot does not see the new row
+    assert done["seconds"] < 2, "the writer waited for the backup"
+    assert User.objects.filter(username="written-during-backup").exists()

@@ -62,9 +62,16 @@ class ActionRefused(PermissionDenied):
 
 
 def refuse(actor, name: str, obj=None, message: str | None = None):
+    """Raise ActionRefused; the attempt is audited — now, or, when refused inside an action's body, once
+    that action's transaction has rolled back (an entry written inside it would be rolled back too)."""
+    exc = ActionRefused(message or bilingual("无权执行该操作", "you may not do this"))
     if signed_in(actor):
-        audit.record_denied(actor, name, obj, reason=message or "")
-    raise ActionRefused(message or bilingual("无权执行该操作", "you may not do this"))
+        pending = (actor, name, obj, message or "")
+        if audit.current_operation():
+            exc.pending_audit = pending
+        else:
+            audit.record_denied(*pending)
+    raise exc
 
 
 def require(permission: Predicate, actor, obj=None, message: str | None = None) -> None:
@@ -111,8 +118,15 @@ def action(*, permission: Predicate, target: str | None = None, anonymous: bool 
                                         + f" ({full_name})")
             elif not permission(actor, obj):
                 refuse(actor, full_name, obj, message)
-            with transaction.atomic(), audit.acting_as(actor), audit.operation(full_name):
-                return func(*args, **kwargs)
+            try:
+                with transaction.atomic(), audit.acting_as(actor), audit.operation(full_name):
+                    return func(*args, **kwargs)
+            except ActionRefused as exc:
+                pending = getattr(exc, "pending_audit", None)
+                if pending is not None and not audit.current_operation():  # the outermost action
+                    exc.pending_audit = None
+                    audit.record_denied(*pending)
+                raise
 
         run.declared = _registry[full_name] = DeclaredAction(full_name, run, permission, target, anonymous)
         return run

@@ -19,7 +19,7 @@ import decimal
 import uuid
 
 from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 _current_actor: contextvars.ContextVar = contextvars.ContextVar("countyinno_actor", default=None)
 _current_operation: contextvars.ContextVar = contextvars.ContextVar("countyinno_operation", default="")
@@ -185,13 +185,13 @@ def entry(action: str, instance: models.Model, before: dict | None, after: dict 
     AuditLogEntry = _entry_model()
 
     if resolve_scope:
-        rule = getattr(type(instance), "scope", None)
+        rule = getattr(instance.__class__, "scope", None)
         region_id = getattr(_resolve(instance, rule.region), "pk", None) if rule else None
         organisation_id = getattr(_resolve(instance, rule.organisation), "pk", None) if rule else None
     return AuditLogEntry(
         **_actor_fields(actor),
         action=action,
-        content_type=ContentType.objects.get_for_model(type(instance)),
+        content_type=ContentType.objects.get_for_model(instance.__class__),
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
         before=before,
@@ -245,7 +245,7 @@ def record_denied(user, operation_name: str, instance=None, reason: str = ""):
     """A refused attempt to act on an object: who tried what, on which object."""
     from django.contrib.auth import get_user_model
 
-    model = type(instance) if instance is not None else get_user_model()
+    model = instance.__class__ if instance is not None else get_user_model()
     scope = {"region_id": None, "organisation_id": None}
     if instance is not None and getattr(instance, "pk", None) is not None:
         rule = getattr(model, "scope", None)
@@ -287,32 +287,12 @@ def _post_delete(sender, instance, **kwargs):
     if isinstance(instance, AuditedModel):
         made = entry("delete", instance, snapshot(instance), None)
         # A deleted region or organisation cannot be the scope of its own entry (the row is gone).
-        rule = getattr(type(instance), "scope", None)
+        rule = getattr(instance.__class__, "scope", None)
         if rule is not None and rule.organisation == "":
             made.organisation_id = None
         if rule is not None and rule.region == "":
             made.region_id = None
         made.save()
-
-
-def _m2m_pks(instance, accessor: str) -> list:
-    return sorted(str(pk) for pk in getattr(instance, accessor).values_list("pk", flat=True))
-
-
-def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
-    """Many-to-many changes on an audited model (e.g. a point's staff) are updates of that object."""
-    if reverse or not isinstance(instance, AuditedModel):
-        return
-    field = next((f for f in type(instance)._meta.many_to_many if f.remote_field.through is sender), None)
-    if field is None:
-        return
-    if action.startswith("pre_"):
-        instance.__dict__.setdefault("_audit_m2m_before", {})[field.name] = _m2m_pks(instance, field.name)
-    elif action.startswith("post_"):
-        before = instance.__dict__.get("_audit_m2m_before", {}).pop(field.name, None)
-        after = _m2m_pks(instance, field.name)
-        if before != after:
-            record("update", instance, {field.name: before}, {field.name: after})
 
 
 def record_login(*, username: str, user=None, ok: bool, method: str = "password", reason: str = "", request=None):
@@ -452,4 +432,3 @@ def connect_signals():
     pre_save.connect(_pre_save, dispatch_uid="countyinno_audit_pre_save")
     post_save.connect(_post_save, dispatch_uid="countyinno_audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="countyinno_audit_post_delete")
-    m2m_changed.connect(_m2m_changed, dispatch_uid="countyinno_audit_m2m")

@@ -81,10 +81,10 @@ RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
 
 def can(user, action: str, instance: models.Model) -> bool:
     """Whether `user` may `action` this saved instance (same rule as the querysets)."""
-    declared = for_model_action(type(instance), action)
+    declared = for_model_action(instance.__class__, action)
     if declared is not None:
         return declared(user, instance)
-    q = scope_q(type(instance), user, action)
+    q = scope_q(instance.__class__, user, action)
     if q is None:
         return True
-    return type(instance)._default_manager.filter(q, pk=instance.pk).exists()
+    return instance.__class__._default_manager.filter(q, pk=instance.pk).exists()

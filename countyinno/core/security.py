@@ -218,7 +218,7 @@ class HistoryValidator:
             return
         from django.contrib.auth.hashers import check_password
 
-        current = type(user)._default_manager.filter(pk=user.pk).values_list("password", flat=True).first()
+        current = user.__class__._default_manager.filter(pk=user.pk).values_list("password", flat=True).first()
         previous = []
         history = getattr(user, "password_history", None)  # accounts' PasswordHistory, by relation
         if history is not None:

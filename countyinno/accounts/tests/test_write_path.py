@@ -258,8 +258,6 @@ def test_locked_out_second_factor_is_recorded(world, client):
     assert entry.after["reason"] == "locked" and entry.after["method"] == "totp" and entry.source_ip == "127.0.0.1"
 
 
-@pytest.mark.xfail(strict=True, reason="core: a require() refusal inside an action's body is recorded inside the "
-                                       "action's transaction, which the refusal rolls back (reported to the lead)")
 def test_a_refused_placement_is_audited(world):
     member = world.users["member_a"]
     with pytest.raises(PermissionDenied):

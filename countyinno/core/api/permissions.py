@@ -17,10 +17,25 @@ class PredicatePermission(BasePermission):
 
     def has_permission(self, request, view):
         pred = self._predicate(view)
-        return True if pred is None else pred.role_allows(request.user)
+        allowed = True if pred is None else pred.role_allows(request.user)
+        if not allowed:
+            _record(request, pred, None)
+        return allowed
 
     def has_object_permission(self, request, view, obj):
         pred = self._predicate(view)
         if pred is None:
             return True
-        return pred(request.user, obj if pred.model is not None else None)
+        allowed = pred(request.user, obj if pred.model is not None else None)
+        if not allowed:
+            _record(request, pred, obj)
+        return allowed
+
+
+def _record(request, pred, obj):
+    """A refused API attempt is audited like a refused action."""
+    from countyinno.core import audit
+    from countyinno.core.permissions import signed_in
+
+    if signed_in(request.user):
+        audit.record_denied(request.user, pred.name, obj)
