@@ -23,6 +23,7 @@ NOT_AUDITED = {
     "core.AuditLogEntry": "the audit log itself (append-only, immutable on PostgreSQL)",
     "core.Job": "job bookkeeping; the action that submits a job is audited",
     "accounts.PasswordHistory": "password hashes for the no-reuse rule; the change is audited on the user",
+    "core.Notification": "a copy of news the audited action that caused it already records; read marks only",
     "core.ApiToken": "hashes only; issuing is a log-in entry (method token), revoking a state entry on the user",
 }
 

@@ -212,3 +212,19 @@ def test_every_action_stays_inside_the_users_area(world, label):
                 if for_model_action(model, action) is not None and can(user, action, obj) != (obj.pk in allowed):
                     failures.append(f"{who}: predicate and restrict() disagree on {action} {key}")
     assert not failures, f"{label}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("label", [label for label in MATRIX if apps.get_model(label).scope.organisation is not None])
+def test_an_employed_talent_has_no_organisation_rights(world, label):
+    """A 科技特派员 employed by enterprise A acts as a person: nothing of A's through the organisation."""
+    from countyinno.accounts.models import Role, User
+
+    talent = User.objects.create(username="t-employed-talent", role=Role.TALENT, organisation=world.enterprise_a)
+    model = apps.get_model(label)
+    obj = build(label, world, "a")
+    owned = model.scope.owner is not None and model.objects.filter(
+        pk=obj.pk, **{(f"{model.scope.owner}__pk" if model.scope.owner else "pk"): talent.pk}).exists()
+    for action in _actions_of(model):
+        reachable = model.objects.restrict(talent, action).filter(pk=obj.pk).exists()
+        public = action == "view" and (model.scope.public_view or bool(model.scope.public_filter))
+        assert not reachable or owned or public, f"an employed talent may {action} {label} of the employer"

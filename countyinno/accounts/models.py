@@ -90,6 +90,12 @@ class User(AuditedModel, AbstractUser):
         return self.role in ADMIN_ROLE_LEVEL
 
     @property
+    def acts_for_organisation(self) -> bool:
+        """Organisation rights come from membership roles; an individual talent (科技特派员) acts as a
+        person even when a university or firm is their employer."""
+        return self.role != Role.TALENT
+
+    @property
     def admin_level(self) -> str | None:
         """"province" / "city" / "county" for region admins: what core's scoping reads."""
         return ADMIN_ROLE_LEVEL.get(self.role)

@@ -65,7 +65,8 @@ def scope_parts(rule, user, via: Iterable[str]) -> list[Q]:
         q = region_q(rule.region, user)
         if q is not None:
             parts.append(q)
-    if "organisation" in via and rule.organisation is not None and getattr(user, "organisation_id", None):
+    if "organisation" in via and rule.organisation is not None and getattr(user, "organisation_id", None) \
+            and getattr(user, "acts_for_organisation", True):
         parts.append(Q(**{_path(rule.organisation, "pk"): user.organisation_id}))
     if "owner" in via and rule.owner is not None and getattr(user, "pk", None):
         parts.append(Q(**{_path(rule.owner, "pk"): user.pk}))

@@ -48,3 +48,18 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+def notification_list(request):
+    from django.shortcuts import redirect
+    from django.views.decorators.http import require_POST  # noqa: F401
+
+    from .models import Notification
+    from .notifications import mark_read
+
+    if request.method == "POST":
+        mark_read(request.user)
+        return redirect("notifications")
+    notices = Notification.objects.restrict(request.user)
+    return render(request, "core/notifications.html", {"page": paginate(request, notices)})
