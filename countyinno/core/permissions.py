@@ -187,3 +187,11 @@ def all_predicates() -> dict[str, Predicate]:
 def check(user, name_or_predicate, obj=None) -> bool:
     pred = predicate(name_or_predicate) if isinstance(name_or_predicate, str) else name_or_predicate
     return pred(user, obj)
+
+
+# Core's own pages: the audit log and the job list are for officials (those with an administrative
+# level); everyone still sees their own jobs' pages through the job link they were given.
+can_view_audit_log = define("core.view_audit_log", test=lambda user, obj: getattr(user, "admin_level", None) is not None,
+                            description="officials read the audit log of their area")
+can_view_job_list = define("core.view_job_list", test=lambda user, obj: getattr(user, "admin_level", None) is not None,
+                           description="officials see the background jobs of their area")

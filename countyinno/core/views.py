@@ -23,6 +23,12 @@ def paginate(request, queryset, per_page: int = 50):
 
 @login_required
 def audit_log(request):
+    from django.core.exceptions import PermissionDenied
+
+    from .permissions import can_view_audit_log
+
+    if not can_view_audit_log(request.user):
+        raise PermissionDenied("审计日志仅供管理人员查阅 / the audit log is for officials")
     form = AuditFilterForm(request.GET or None)
     entries = AuditLogEntry.objects.restrict(request.user).select_related("content_type")
     if form.is_bound:
@@ -32,6 +38,12 @@ def audit_log(request):
 
 @login_required
 def job_list(request):
+    from django.core.exceptions import PermissionDenied
+
+    from .permissions import can_view_job_list
+
+    if not can_view_job_list(request.user):
+        raise PermissionDenied("后台任务列表仅供管理人员查阅 / the job list is for officials")
     jobs = Job.objects.restrict(request.user)
     return render(request, "core/job_list.html", {"page": paginate(request, jobs)})
 

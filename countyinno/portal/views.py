@@ -21,7 +21,12 @@ def home(request):
         "organisations": Organisation.objects.restrict(request.user).count(),
         "population": population,
     }
-    return render(request, "portal/home.html", {"stats": stats})
+    context = {"stats": stats}
+    if request.user.is_authenticated:
+        from .todos import shortcuts_for, todos_for
+
+        context |= {"todos": todos_for(request.user), "shortcuts": shortcuts_for(request.user)}
+    return render(request, "portal/home.html", context)
 
 
 @require_GET
