@@ -20,8 +20,28 @@ ENGINE_COMMANDS: dict[str, str] = {
 }
 
 
+OVERVIEW = """usage: countyinno <command> [options]
+
+县域创新驱动发展服务与监测平台 — CountyInno
+
+Engine commands (pure Python, no database):
+  index       composite index: run a pipeline, uncertainty analysis        countyinno index --help
+  rules       policy rule engines: hightech | tsme | superdeduction          countyinno rules --help
+  contracts   technology-contract registration rules                        countyinno contracts --help
+  dispatch    科技特派员 dispatch optimiser                                  countyinno dispatch --help
+  market      retrieval evaluation of the matching engine (BEIR)            countyinno market --help
+
+Platform commands (Django):
+  migrate, demo, load_regions --province NN, jobs list|show|submit|wait, backup, restore,
+  createsuperuser, check --deploy, compile_translations, …  — all of them: countyinno help
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(OVERVIEW)  # answered without importing Django or any engine
+        return 0
     if argv and argv[0] in ENGINE_COMMANDS:
         module_name, func_name = ENGINE_COMMANDS[argv[0]].split(":")
         import importlib

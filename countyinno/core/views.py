@@ -17,8 +17,16 @@ def flash_errors(request, exc) -> None:
         messages.error(request, message)
 
 
+def page_number(request, name: str = "page") -> int:
+    """The requested page as a sane integer: anything else (abc, -1, 10**30) is page 1."""
+    raw = (request.GET.get(name) or "").strip()
+    if not raw.isdigit() or len(raw) > 7:
+        return 1
+    return max(1, int(raw))
+
+
 def paginate(request, queryset, per_page: int = 50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return Paginator(queryset, per_page).get_page(page_number(request))
 
 
 @login_required
