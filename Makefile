@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 
-.PHONY: run test setup install system-deps browser-deps test-postgres serve demo worker bench clean
+.PHONY: run test setup install system-deps browser-deps test-postgres serve demo worker bench clean screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { echo "installing python3-venv"; \
@@ -71,6 +71,11 @@ test-postgres: setup browser-deps
 
 worker: setup
 	JOB_BACKEND=celery $(BIN)/celery -A countyinno.celery_app worker --loglevel=INFO
+
+# Screenshots of each role's home page, the ranking page in English and the PDF report → var/screenshots/
+screenshots: setup browser-deps
+	@command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	$(BIN)/python scripts/screenshots.py
 
 bench: setup
 	$(BIN)/python -m pytest benchmarks --benchmark-enable -p no:randomly

@@ -8,33 +8,55 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
-def parse_po(text: str) -> dict[str, str]:
-    messages, msgid, msgstr, section, fuzzy = {}, None, None, None, False
+CONTEXT_SEPARATOR = "\x04"  # gettext's key for a message with a context: "context\x04msgid"
 
-    def flush():
-        if msgid is not None and msgstr is not None and (msgstr or msgid == "") and not fuzzy:
-            messages[msgid] = msgstr
 
+def parse_entries(text: str) -> list[dict]:
+    """Every entry of a .po file: msgctxt, msgid, msgstr, fuzzy, obsolete."""
+    entries, current, section = [], None, None
+
+    def start():
+        return {"msgctxt": None, "msgid": None, "msgstr": None, "fuzzy": False, "obsolete": False}
+
+    current = start()
     for raw in text.splitlines():
         line = raw.strip()
+        if line.startswith("#~"):
+            current["obsolete"] = True
+            continue
         if line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
+            current["fuzzy"] = True
+        elif line.startswith("msgctxt "):
+            if current["msgid"] is not None:
+                entries.append(current)
+                current = start()
+            current["msgctxt"], section = ast.literal_eval(line[8:]), "msgctxt"
         elif line.startswith("msgid "):
-            flush()
-            msgid, msgstr, section = ast.literal_eval(line[6:]), None, "id"
+            if current["msgid"] is not None:  # entries not separated by a blank line
+                entries.append(current)
+                current = start()
+            current["msgid"], section = ast.literal_eval(line[6:]), "msgid"
         elif line.startswith("msgstr "):
-            msgstr, section = ast.literal_eval(line[7:]), "str"
+            current["msgstr"], section = ast.literal_eval(line[7:]), "msgstr"
         elif line.startswith('"') and section:
-            value = ast.literal_eval(line)
-            if section == "id":
-                msgid += value
-            else:
-                msgstr += value
+            current[section] = (current[section] or "") + ast.literal_eval(line)
         elif not line:
-            flush()
-            msgid = msgstr = section = None
-            fuzzy = False
-    flush()
+            if current["msgid"] is not None:
+                entries.append(current)
+            current, section = start(), None
+    if current["msgid"] is not None:
+        entries.append(current)
+    return entries
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """msgid (or "context\x04msgid") → translation, for the entries that are translated and not fuzzy."""
+    messages = {}
+    for e in parse_entries(text):
+        if e["obsolete"] or e["fuzzy"] or e["msgstr"] is None or (not e["msgstr"] and e["msgid"] != ""):
+            continue
+        key = f"{e['msgctxt']}{CONTEXT_SEPARATOR}{e['msgid']}" if e["msgctxt"] is not None else e["msgid"]
+        messages[key] = e["msgstr"]
     return messages
 
 
