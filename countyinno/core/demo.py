@@ -17,6 +17,13 @@ class DemoContext:
     seed: int
     scale: float = 1.0
     log: Callable[[str], None] = print
+    province: str = ""  # two-digit code; empty: the PROVINCE_CODE setting
+
+    def __post_init__(self):
+        if not self.province:
+            from django.conf import settings
+
+            self.province = settings.PROVINCE_CODE
 
     def rng(self, name: str) -> random.Random:
         """An independent, reproducible stream per generator."""
@@ -40,8 +47,8 @@ def generators() -> list[tuple[int, str, Callable]]:
     return list(_generators)
 
 
-def build_demo(seed: int = 2026, scale: float = 1.0, log=print) -> dict:
-    context = DemoContext(seed=seed, scale=scale, log=log)
+def build_demo(seed: int = 2026, scale: float = 1.0, log=print, province: str = "") -> dict:
+    context = DemoContext(seed=seed, scale=scale, log=log, province=province)
     summary = {}
     from . import audit
 

