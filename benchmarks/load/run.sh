@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test: gunicorn (2 workers × 4 threads) + PostgreSQL on loopback, 50 users for 60 s.
+# Load test: gunicorn (2 workers × 4 threads) + PostgreSQL on loopback, 100 users (log-in ramp) for 90 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/countyinno_load}
@@ -17,5 +17,5 @@ psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='coun
 GUNICORN=$!
 trap 'kill $GUNICORN' EXIT
 sleep 4
-.venv/bin/locust -f benchmarks/load/locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8077 \
+.venv/bin/locust -f benchmarks/load/locustfile.py --headless -u ${USERS:-100} -r ${RAMP:-20} -t ${DURATION:-90s} --host http://127.0.0.1:8077 \
   --csv var/load --only-summary
