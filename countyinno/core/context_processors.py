@@ -2,7 +2,10 @@ from countyinno import __version__
 
 
 def platform(request):
-    return {"COUNTYINNO_VERSION": __version__}
+    from django.conf import settings
+
+    return {"COUNTYINNO_VERSION": __version__, "PROVINCE_CODE": settings.PROVINCE_CODE,
+            "PROVINCE_NAME": getattr(settings, "PROVINCE_NAME", "")}
 
 
 def notifications(request):

@@ -12,11 +12,11 @@ from countyinno.regions.models import Region
 
 def home(request):
     """Public landing page: the county map and reference figures; scoped counts once signed in."""
-    counties = Region.objects.filter(level=Region.Level.COUNTY, province__code=f"{settings.PROVINCE_CODE}0000")
+    counties = Region.objects.filter(level=Region.Level.COUNTY, province__code=settings.PROVINCE_CODE + "0000")
     population = sum(((r.profile.get("facts") or {}).get("resident_population") or {}).get("value", 0)
                      for r in counties.only("profile"))
     stats = {
-        "cities": Region.objects.filter(level=Region.Level.CITY, province__code=f"{settings.PROVINCE_CODE}0000").count(),
+        "cities": Region.objects.filter(level=Region.Level.CITY, province__code=settings.PROVINCE_CODE + "0000").count(),
         "counties": counties.count(),
         "organisations": Organisation.objects.restrict(request.user).count(),
         "population": population,
@@ -35,7 +35,7 @@ def county_stats(request):
     org_counts = dict(Organisation.objects.restrict(request.user).values_list("region__code")
                       .annotate(n=Count("id")).values_list("region__code", "n"))
     counties = {}
-    for region in Region.objects.filter(level=Region.Level.COUNTY, province__code=f"{settings.PROVINCE_CODE}0000"):
+    for region in Region.objects.filter(level=Region.Level.COUNTY, province__code=settings.PROVINCE_CODE + "0000"):
         facts = region.profile.get("facts") or {}
         population = (facts.get("resident_population") or {}).get("value")
         urban = (facts.get("urban_population_census") or {}).get("value")

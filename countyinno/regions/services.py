@@ -12,6 +12,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from django.conf import settings
+
 from countyinno.core import audit
 from countyinno.core.actions import action
 from countyinno.core.errors import ImportFailed, RowError, bilingual
@@ -21,15 +23,8 @@ from .permissions import can_load_regions
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# GB/T 2260 province-level codes.
-PROVINCES = {
-    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省",
-    "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省",
-    "35": "福建省", "36": "江西省", "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省",
-    "44": "广东省", "45": "广西壮族自治区", "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省",
-    "53": "云南省", "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
-    "64": "宁夏回族自治区", "65": "新疆维吾尔自治区",
-}
+# GB/T 2260 province-level codes and names: one table, in settings (PROVINCE_NAMES).
+PROVINCES = settings.PROVINCE_NAMES
 
 # County-level units on the Shandong coast (Bohai and Yellow Sea), used for demo flavour and grouping.
 COASTAL_COUNTIES = {

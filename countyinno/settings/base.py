@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "django_tables2",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Second factor (TOTP devices and static recovery codes) and log-in lock-out.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "countyinno.core",
     "countyinno.portal",
     "countyinno.regions",
@@ -84,12 +89,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "countyinno.core.audit.AuditActorMiddleware",
     "countyinno.core.security.NoStoreMiddleware",
     "countyinno.core.security.SessionIdleTimeoutMiddleware",
     "countyinno.core.security.PasswordExpiryMiddleware",
+    # A password reset by an admin must be changed; admins who must have a second factor enrol first.
+    "countyinno.accounts.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lock-out flagged by the axes backend into the bilingual lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "countyinno.urls"
@@ -129,6 +139,16 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The axes backend first: it refuses a locked-out (username, address) before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Argon2id first (new hashes, and old ones upgraded at the next log-in); the rest still verify old hashes.
+# Parameters: Django's Argon2PasswordHasher defaults (docs/security.md).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "countyinno.core.security.UserAttributeSimilarityValidator"},
@@ -144,7 +164,29 @@ PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "1800"))
+# Province and city admins must enrol a second factor before using the platform (production: on).
 ADMIN_TOTP_REQUIRED = env_bool("ADMIN_TOTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "CountyInno"
+# No per-device delay after a wrong code: failures count toward the lock-out below instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Lock-out (django-axes, database handler: atomic counters shared by every app server). Locked is the
+# pair (user name, source address), so an attacker elsewhere cannot lock an admin out of their own desk.
+# The cool-off grows with each lock-out of the pair within a day: LOGIN_COOLOFF_MINUTES (1, 5, 15).
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "countyinno.core.security.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "countyinno.core.security.cool_off"
+AXES_CLIENT_IP_CALLABLE = "countyinno.core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "countyinno.core.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # counts lock-outs per day for the progressive cool-off
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are in the audit log already
+AXES_ENABLE_ADMIN = False  # lock-outs are seen and lifted on the platform's own page
+AXES_VERBOSE = False
+LOGIN_COOLOFF_MINUTES = [int(m) for m in env_list("LOGIN_COOLOFF_MINUTES", "1,5,15")]
 # Uploads: refuse large request bodies outright; files above this stay on disk, never in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -242,6 +284,13 @@ API_TOKEN_IDLE_SECONDS = env_int("API_TOKEN_IDLE_SECONDS", 8 * 3600)
 API_TOKEN_MAX_AGE_SECONDS = env_int("API_TOKEN_MAX_AGE_SECONDS", 30 * 24 * 3600)
 # The province this deployment serves (GB/T 2260 two-digit code).
 PROVINCE_CODE = os.environ.get("PROVINCE_CODE", "37")
+PROVINCE_NAMES = {"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区", "21": "辽宁省",
+                  "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省", "33": "浙江省", "34": "安徽省",
+                  "35": "福建省", "36": "江西省", "37": "山东省", "41": "河南省", "42": "湖北省", "43": "湖南省",
+                  "44": "广东省", "45": "广西壮族自治区", "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省",
+                  "53": "云南省", "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
+                  "64": "宁夏回族自治区", "65": "新疆维吾尔自治区"}
+PROVINCE_NAME = PROVINCE_NAMES.get(PROVINCE_CODE, "")
 
 LOGGING = {
     "version": 1,

@@ -34,7 +34,7 @@ class RegionFilter(django_filters.FilterSet):
 
 
 class RegionViewSet(ScopedReadOnlyViewSet):
-    """行政区划: `?province=37&level=county` lists Shandong's 136 counties."""
+    """行政区划: `?province=<2-digit code>&level=county` lists a province's county-level units."""
 
     queryset = Region.objects.select_related("parent", "city")
     serializer_class = RegionSerializer
