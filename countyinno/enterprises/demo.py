@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db import transaction
@@ -15,7 +16,6 @@ from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.engines.rules import hightech, tsme
 from countyinno.regions.models import Region
 
-from . import services
 from .models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
 
 TARGET = 5000
@@ -25,6 +25,26 @@ INDUSTRIES = ["C3911", "C3411", "C2710", "C2614", "C3562", "C3841", "C1371", "C2
               "F5171", "A0111", "C1810"]
 SIZE_SALES = {"micro": (400, 0.8), "small": (4000, 0.6), "medium": (18000, 0.5), "large": (80000, 0.6)}
 SIZE_STAFF = {"micro": 12, "small": 60, "medium": 300, "large": 1200}
+
+
+def _m(value: float) -> Decimal:
+    """A generated amount in 万元, exact to two decimals as a firm would report it."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _hightech_input(e: Enterprise, records: list[EnterpriseYear], applied: datetime.date) -> dict:
+    """The 高企 engine's input from the generated years (as the self-assessment pre-fills it)."""
+    records = sorted(records, key=lambda y: y.year)[-3:]
+    last = records[-1]
+    return {"application_date": applied.isoformat(), "registration_date": e.founded.isoformat(), "domain": e.domain,
+            "staff_total": max(last.staff_total, 1), "st_staff": last.st_staff, "hightech_income": last.hightech_income,
+            "total_income": last.total_income, "non_taxable_income": last.non_taxable_income,
+            "years": [{"year": y.year, "sales": y.sales, "net_assets": y.net_assets,
+                       "rd": {"personnel": y.rd_personnel + y.rd_direct_inputs + y.rd_depreciation + y.rd_amortisation
+                              + y.rd_design, "commissioned": y.rd_commissioned, "other": y.rd_other},
+                       "rd_domestic": y.rd_total * y.rd_domestic_share} for y in records],
+            "ip": {"class_1": last.ip_class_1, "class_2": last.ip_class_2, "own_rd": True},
+            "conversions": [y.conversions for y in records]}
 
 
 @demo_generator(order=30, name="enterprises")
@@ -76,18 +96,21 @@ def demo_enterprises(ctx: DemoContext) -> dict:
                 rd = s * rd_ratio * math.exp(rng.normal(scale=0.1))
                 income = round(s * 1.05, 1)
                 years.append(EnterpriseYear(
-                    enterprise=e, year=year, sales=s, total_income=income, non_taxable_income=0.0,
-                    hightech_income=round(income * ht_share, 1), total_assets=round(s * 1.3, 1),
-                    net_assets=round(s * 0.55 * factor, 1), total_cost=round(s * 0.85, 1), staff_total=staff,
-                    st_staff=int(staff * st_share), rd_personnel=round(rd * 0.55, 2), rd_direct_inputs=round(rd * 0.25, 2),
-                    rd_depreciation=round(rd * 0.08, 2), rd_design=round(rd * 0.05, 2),
-                    rd_commissioned=round(rd * 0.05, 2), rd_other=round(rd * 0.02, 2), rd_domestic_share=1.0,
+                    enterprise=e, year=year, sales=_m(s), total_income=_m(income), non_taxable_income=Decimal(0),
+                    hightech_income=_m(income * ht_share), total_assets=_m(s * 1.3),
+                    net_assets=_m(s * 0.55 * factor), total_cost=_m(s * 0.85), staff_total=staff,
+                    st_staff=int(staff * st_share), rd_personnel=_m(rd * 0.55), rd_direct_inputs=_m(rd * 0.25),
+                    rd_depreciation=_m(rd * 0.08), rd_design=_m(rd * 0.05),
+                    rd_commissioned=_m(rd * 0.05), rd_other=_m(rd * 0.02), rd_domestic_share=Decimal(1),
                     ip_class_1=ip1 + (k if rng.random() < 0.2 else 0), ip_class_2=ip2 + k,
                     conversions=int(rng.poisson(2.5))))
         EnterpriseYear.objects.bulk_create(years, batch_size=2000)
+        by_firm = {}
+        for y in years:
+            by_firm.setdefault(y.enterprise_id, []).append(y)
         certificates, hightech_firms = [], set()
         for e in enterprises:
-            verdict = hightech.assess(services.hightech_input(e, datetime.date(2023, 6, 1)))["verdict"]
+            verdict = hightech.assess(_hightech_input(e, by_firm[e.pk], datetime.date(2023, 6, 1)))["verdict"]
             if verdict == "PASS" or (verdict == "BORDERLINE" and rng.random() < 0.5):
                 issued = datetime.date(int(rng.integers(2019, 2024)), 11, 30)
                 certificates.append(Certificate(enterprise=e, kind=Certificate.Kind.HIGHTECH,
@@ -97,7 +120,7 @@ def demo_enterprises(ctx: DemoContext) -> dict:
         for e in enterprises:
             if e.size in ("large",):
                 continue
-            y = next(y for y in years if y.enterprise_id == e.pk and y.year == 2023)
+            y = next(y for y in by_firm[e.pk] if y.year == 2023)
             result = tsme.assess({"staff_total": max(y.staff_total, 1), "st_staff": y.st_staff, "sales": y.sales,
                                   "total_assets": y.total_assets, "rd_expense": y.rd_total, "total_cost": y.total_cost,
                                   "ip": {"class_1": y.ip_class_1, "class_2": y.ip_class_2},

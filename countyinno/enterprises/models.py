@@ -1,5 +1,7 @@
 """企业培育 — enterprise registry, yearly facts, certificates, the 千强 pool and innovation carriers."""
 
+import decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -32,28 +34,37 @@ class Enterprise(AuditedModel, TimeStampedModel):
         return self.organisation.name
 
 
+ZERO = decimal.Decimal(0)
+
+
+def MoneyField(label, **kwargs):  # noqa: N802  a field factory, read like a field class
+    """万元 to the yuan: exact decimals, never floats (band edges such as 15 % growth must hold exactly)."""
+    return models.DecimalField(label, max_digits=16, decimal_places=4, **kwargs)
+
+
 class EnterpriseYear(AuditedModel):
     """年度数据（万元，人） — one accounting year's figures."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="years")
     year = models.PositiveIntegerField("年度")
-    sales = models.FloatField("销售收入")
-    total_income = models.FloatField("收入总额")
-    non_taxable_income = models.FloatField("不征税收入", default=0)
-    hightech_income = models.FloatField("高新技术产品（服务）收入", default=0)
-    total_assets = models.FloatField("资产总额")
-    net_assets = models.FloatField("净资产")
-    total_cost = models.FloatField("成本费用总额", default=0)
+    sales = MoneyField("销售收入")
+    total_income = MoneyField("收入总额")
+    non_taxable_income = MoneyField("不征税收入", default=ZERO)
+    hightech_income = MoneyField("高新技术产品（服务）收入", default=ZERO)
+    total_assets = MoneyField("资产总额")
+    net_assets = MoneyField("净资产")
+    total_cost = MoneyField("成本费用总额", default=ZERO)
     staff_total = models.PositiveIntegerField("职工总数")
     st_staff = models.PositiveIntegerField("科技人员数")
-    rd_personnel = models.FloatField("研发：人员人工", default=0)
-    rd_direct_inputs = models.FloatField("研发：直接投入", default=0)
-    rd_depreciation = models.FloatField("研发：折旧", default=0)
-    rd_amortisation = models.FloatField("研发：无形资产摊销", default=0)
-    rd_design = models.FloatField("研发：设计与试验", default=0)
-    rd_commissioned = models.FloatField("研发：委托外部研发", default=0)
-    rd_other = models.FloatField("研发：其他费用", default=0)
-    rd_domestic_share = models.FloatField("境内研发占比", default=1.0)
+    rd_personnel = MoneyField("研发：人员人工", default=ZERO)
+    rd_direct_inputs = MoneyField("研发：直接投入", default=ZERO)
+    rd_depreciation = MoneyField("研发：折旧", default=ZERO)
+    rd_amortisation = MoneyField("研发：无形资产摊销", default=ZERO)
+    rd_design = MoneyField("研发：设计与试验", default=ZERO)
+    rd_commissioned = MoneyField("研发：委托外部研发", default=ZERO)
+    rd_other = MoneyField("研发：其他费用", default=ZERO)
+    rd_domestic_share = models.DecimalField("境内研发占比", max_digits=5, decimal_places=4, default=decimal.Decimal(1),
+                                            help_text="0–1，如 0.85 表示 85%")
     ip_class_1 = models.PositiveIntegerField("I 类知识产权", default=0)
     ip_class_2 = models.PositiveIntegerField("II 类知识产权", default=0)
     conversions = models.PositiveIntegerField("科技成果转化数", default=0)
@@ -70,7 +81,7 @@ class EnterpriseYear(AuditedModel):
         return f"{self.enterprise} {self.year}"
 
     @property
-    def rd_total(self) -> float:
+    def rd_total(self) -> decimal.Decimal:
         return (self.rd_personnel + self.rd_direct_inputs + self.rd_depreciation + self.rd_amortisation +
                 self.rd_design + self.rd_commissioned + self.rd_other)
 

@@ -4,8 +4,9 @@ from django.db.models import Q
 
 from countyinno.accounts.roles import ADMINS, MEMBER, PROVINCE
 from countyinno.core.permissions import define
+from countyinno.regions.models import Region
 
-from .models import Enterprise, PoolMembership
+from .models import Carrier, Enterprise, PoolMembership
 
 # Yearly figures: the firm's own members, and the S&T bureaus over its area.
 can_edit_figures = define(
@@ -35,3 +36,16 @@ can_view_pool_progress = define("enterprises.view_pool_progress", roles=ADMINS,
                                 description="查看千强培育进展 / see the pool's progress")
 can_view_pool_target = define("enterprises.view_pool_target", roles={PROVINCE},
                               description="对照全省目标 / compare with the province-wide target")
+
+# Self-assessments (高企, 科技型中小企业, 加计扣除) on a firm's own figures: its members, and the bureaus over its area.
+can_self_assess = define(
+    "enterprises.self_assess", Enterprise, action="assess", roles=ADMINS | {MEMBER}, via=("region", "organisation"),
+    description="企业自评 / run self-assessments on an enterprise's figures")
+
+# Innovation carriers: the bureaus register them in a region of their area and keep them up to date.
+can_register_carrier = define(
+    "enterprises.register_carrier", Region, action="add_carrier", roles=ADMINS, via=("region",),
+    description="登记创新载体 / register an innovation carrier in a region of one's area")
+can_edit_carrier = define(
+    "enterprises.edit_carrier", Carrier, action="change", roles=ADMINS, via=("region",),
+    description="维护创新载体 / edit a carrier and its resident firms")

@@ -3,68 +3,121 @@
 from __future__ import annotations
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from countyinno.core.actions import action
+from countyinno.core import audit
+from countyinno.core.actions import action, require
 from countyinno.core.audit import record_state_change
 from countyinno.core.errors import bilingual
-from countyinno.engines.rules import hightech, ruleset_for
-from countyinno.engines.rules.common import RuleInputError
+from countyinno.engines.rules import ruleset_for
 
-from .models import Certificate, Enterprise, EnterpriseYear, PoolMembership
-from .permissions import (can_edit_figures, can_graduate_member, can_nominate_enterprise, can_record_certificate,
-                          can_view_pool_target)
+from .models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
+from .permissions import (can_edit_carrier, can_edit_figures, can_graduate_member, can_nominate_enterprise,
+                          can_record_certificate, can_register_carrier, can_view_pool_target)
 
 YEAR_FIELDS = ["sales", "total_income", "non_taxable_income", "hightech_income", "total_assets", "net_assets",
                "total_cost", "staff_total", "st_staff", "rd_personnel", "rd_direct_inputs", "rd_depreciation",
                "rd_amortisation", "rd_design", "rd_commissioned", "rd_other", "rd_domestic_share", "ip_class_1",
                "ip_class_2", "conversions"]
 INTEGER_FIELDS = {"staff_total", "st_staff", "ip_class_1", "ip_class_2", "conversions"}
+REQUIRED_FIELDS = {"sales", "total_income", "total_assets", "net_assets", "staff_total", "st_staff"}
 LABELS = {f.name: f.verbose_name for f in EnterpriseYear._meta.fields}
+EN_LABELS = {"sales": "sales", "total_income": "total income", "non_taxable_income": "non-taxable income",
+             "hightech_income": "high-tech product income", "total_assets": "total assets", "net_assets": "net assets",
+             "total_cost": "total costs", "staff_total": "total staff", "st_staff": "S&T staff",
+             "rd_personnel": "R&D personnel costs", "rd_direct_inputs": "R&D direct inputs",
+             "rd_depreciation": "R&D depreciation", "rd_amortisation": "R&D amortisation",
+             "rd_design": "R&D design and trials", "rd_commissioned": "commissioned R&D", "rd_other": "other R&D costs",
+             "rd_domestic_share": "domestic R&D share", "ip_class_1": "class I IP", "ip_class_2": "class II IP",
+             "conversions": "S&T conversions"}
+UNITS = {f: ("人" if f in ("staff_total", "st_staff") else "项" if f in ("ip_class_1", "ip_class_2", "conversions")
+             else "0–1" if f == "rd_domestic_share" else "万元") for f in YEAR_FIELDS}
+MONEY_PLACES = 4  # 万元 to the yuan
+MONEY_LIMIT = Decimal(10) ** 12  # DecimalField(max_digits=16, decimal_places=4)
+INTEGER_LIMIT = 2_147_483_647
+
+
+def parse_decimal(raw) -> Decimal:
+    """A typed value as an exact Decimal ("1,200.50", " 85% " → 0.85); raises ValueError when it is not one."""
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, Decimal):
+        number = raw
+    elif isinstance(raw, int):
+        number = Decimal(raw)
+    elif isinstance(raw, float):
+        number = Decimal(repr(raw))  # the number as written, not its binary expansion
+    else:
+        text = str(raw).strip().replace(",", "").replace("，", "")
+        percent = text.endswith("%")
+        try:
+            number = Decimal(text.rstrip("%").strip())
+        except InvalidOperation:
+            raise ValueError(raw) from None
+        if percent:
+            number = number / 100
+    if not number.is_finite():
+        raise ValueError(raw)
+    return number
 
 
 def check_year(values: dict) -> tuple[dict, dict]:
-    """Clean one year's figures; return (cleaned, {field: [bilingual messages]})."""
+    """Clean one year's figures into exact Decimals and ints; return (cleaned, {field: [bilingual messages]})."""
     cleaned, errors = {}, {}
     for field in YEAR_FIELDS:
         raw = values.get(field)
-        label = LABELS[field]
-        if raw in (None, ""):
-            if field in ("sales", "total_income", "total_assets", "net_assets", "staff_total", "st_staff"):
-                errors[field] = [bilingual(f"{label}为必填项", f"{field} is required")]
+        label, en = LABELS[field], EN_LABELS[field]
+        if raw is None or str(raw).strip() == "":
+            if field in REQUIRED_FIELDS:
+                errors[field] = [bilingual(f"{label}为必填项", f"{en} is required")]
             continue
         try:
-            number = float(str(raw).replace(",", ""))
+            number = parse_decimal(raw)
         except ValueError:
-            errors[field] = [bilingual(f"{label}应为数字，收到 {raw!r}", f"{field}: expected a number, got {raw!r}")]
-            continue
-        if number != number or abs(number) == float("inf"):
-            errors[field] = [bilingual(f"{label}数值无效", f"{field}: invalid number")]
+            shown = str(raw)[:40]
+            errors[field] = [bilingual(f"{label}应为数字，收到“{shown}”", f"{en}: expected a number, got “{shown}”")]
             continue
         if number < 0 and field != "net_assets":
-            errors[field] = [bilingual(f"{label}不能为负数", f"{field} must not be negative")]
+            errors[field] = [bilingual(f"{label}不能为负数", f"{en} must not be negative")]
             continue
         if field in INTEGER_FIELDS:
-            if number != int(number):
-                errors[field] = [bilingual(f"{label}应为整数", f"{field} must be a whole number")]
+            if number != number.to_integral_value():
+                errors[field] = [bilingual(f"{label}应为整数", f"{en} must be a whole number")]
                 continue
-            number = int(number)
-        cleaned[field] = number
+            if number > INTEGER_LIMIT:
+                errors[field] = [bilingual(f"{label}数值过大", f"{en} is too large")]
+                continue
+            cleaned[field] = int(number)
+            continue
+        if field == "rd_domestic_share":
+            if not 0 <= number <= 1:
+                errors[field] = [bilingual(f"{label}应在 0–1 之间（或 0%–100%）",
+                                           f"{en} must be between 0 and 1 (or 0%–100%)")]
+                continue
+            cleaned[field] = number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            continue
+        if abs(number) >= MONEY_LIMIT:
+            errors[field] = [bilingual(f"{label}数值过大（单位为万元）", f"{en} is too large (the unit is 10,000 yuan)")]
+            continue
+        if -number.as_tuple().exponent > MONEY_PLACES:
+            errors[field] = [bilingual(f"{label}最多 {MONEY_PLACES} 位小数（单位万元，精确到元）",
+                                       f"{en}: at most {MONEY_PLACES} decimal places (10,000 yuan, to the yuan)")]
+            continue
+        cleaned[field] = number.quantize(Decimal(1).scaleb(-MONEY_PLACES))
     if "st_staff" in cleaned and "staff_total" in cleaned and cleaned["st_staff"] > cleaned["staff_total"]:
         errors.setdefault("st_staff", []).append(bilingual(
-            f"科技人员（{cleaned['st_staff']}）不能多于职工总数（{cleaned['staff_total']}）",
+            f"科技人员（{cleaned['st_staff']} 人）不能多于职工总数（{cleaned['staff_total']} 人）",
             f"S&T staff ({cleaned['st_staff']}) cannot exceed total staff ({cleaned['staff_total']})"))
-    if cleaned.get("hightech_income", 0) > cleaned.get("total_income", float("inf")):
-        errors.setdefault("hightech_income", []).append(bilingual("高新技术产品收入不能大于收入总额",
-                                                                  "high-tech income cannot exceed total income"))
-    if cleaned.get("non_taxable_income", 0) > cleaned.get("total_income", float("inf")):
-        errors.setdefault("non_taxable_income", []).append(bilingual("不征税收入不能大于收入总额",
-                                                                     "non-taxable income cannot exceed total income"))
-    if not 0 <= cleaned.get("rd_domestic_share", 1.0) <= 1:
-        errors.setdefault("rd_domestic_share", []).append(bilingual("境内研发占比应在 0–1 之间",
-                                                                    "the domestic share must be between 0 and 1"))
+    if "total_income" in cleaned:
+        if cleaned.get("hightech_income", 0) > cleaned["total_income"]:
+            errors.setdefault("hightech_income", []).append(bilingual("高新技术产品（服务）收入不能大于收入总额",
+                                                                      "high-tech income cannot exceed total income"))
+        if cleaned.get("non_taxable_income", 0) > cleaned["total_income"]:
+            errors.setdefault("non_taxable_income", []).append(bilingual("不征税收入不能大于收入总额",
+                                                                         "non-taxable income cannot exceed total income"))
     return cleaned, errors
 
 
@@ -76,45 +129,15 @@ def save_year(*, actor, enterprise: Enterprise, year: int, values: dict) -> Ente
     cleaned, errors = check_year(values)
     if errors:
         raise ValidationError(errors)
+    for field in YEAR_FIELDS:  # a cleared optional field goes back to its default, not to last year's value
+        if field not in cleaned:
+            model_field = EnterpriseYear._meta.get_field(field)
+            default = model_field.get_default()
+            if isinstance(default, Decimal):
+                default = default.quantize(Decimal(1).scaleb(-model_field.decimal_places))
+            cleaned[field] = default
     record, _ = EnterpriseYear.objects.update_or_create(enterprise=enterprise, year=year, defaults=cleaned)
     return record
-
-
-def hightech_input(enterprise: Enterprise, application_date: datetime.date | None = None) -> dict:
-    """The high-tech engine's input from the enterprise's last three recorded years."""
-    years = list(enterprise.years.order_by("-year")[:3])[::-1]
-    if not years:
-        raise ValidationError(bilingual("尚未填报年度数据", "no yearly figures yet"))
-    last = years[-1]
-    application_date = application_date or datetime.date(last.year + 1, 6, 1)
-    return {
-        "application_date": application_date.isoformat(), "registration_date": enterprise.founded.isoformat(),
-        "domain": enterprise.domain or "", "staff_total": max(last.staff_total, 1), "st_staff": last.st_staff,
-        "hightech_income": last.hightech_income, "total_income": last.total_income,
-        "non_taxable_income": last.non_taxable_income,
-        "years": [{"year": y.year, "sales": y.sales, "net_assets": y.net_assets,
-                   "rd": {"personnel": y.rd_personnel, "direct_inputs": y.rd_direct_inputs,
-                          "depreciation": y.rd_depreciation, "amortisation": y.rd_amortisation, "design": y.rd_design,
-                          "commissioned": y.rd_commissioned, "other": y.rd_other},
-                   "rd_domestic": y.rd_total * y.rd_domestic_share} for y in years],
-        "ip": {"class_1": last.ip_class_1, "class_2": last.ip_class_2, "own_rd": True},
-        "conversions": [y.conversions for y in years],
-    }
-
-
-def gap_report(enterprise: Enterprise) -> dict:
-    """What the firm lacks for 高新技术企业 and by how much (e.g. R&D intensity 3.1 % vs 4 % needed)."""
-    try:
-        result = hightech.assess(hightech_input(enterprise))
-    except (ValidationError, RuleInputError) as exc:
-        return {"verdict": None, "error": str(exc), "lines": []}
-    lines = []
-    for c in result["conditions"]:
-        if c["passed"]:
-            continue
-        lines.append({"condition": c["name"], "reason": c["reason"]})
-    result["lines"] = lines
-    return result
 
 
 def cultivation_rules(day: datetime.date | None = None):
@@ -145,8 +168,13 @@ def nominate(*, actor, enterprise: Enterprise, year: int) -> PoolMembership:
 def add_certificate(*, actor, enterprise: Enterprise, kind: str, number: str, issued: datetime.date,
                     valid_until: datetime.date) -> Certificate:
     """Record a certificate; a 高企 certificate graduates the firm's active pool membership."""
+    number = (number or "").strip()
     if kind not in Certificate.Kind.values:
         raise ValidationError({"kind": bilingual("证书类型无效", "unknown certificate kind")})
+    if not number:
+        raise ValidationError({"number": bilingual("证书编号为必填项", "the certificate number is required")})
+    if issued > datetime.date.today():
+        raise ValidationError({"issued": bilingual("发证日期不能晚于今天", "the issue date cannot be in the future")})
     if valid_until <= issued:
         raise ValidationError({"valid_until": bilingual("有效期应晚于发证日期", "validity must end after issue")})
     if Certificate.objects.filter(kind=kind, number=number).exists():
@@ -201,3 +229,67 @@ def pool_progress(user, today: datetime.date | None = None) -> dict:
             "graduates": total, "members": pool.count(), "cumulative": cumulative, "projection": projection,
             "projected": projected, "on_track": projected >= target if can_view_pool_target(user) else None,
             "counties": list(rows)}
+
+
+# ------------------------------------------------------------------ innovation carriers
+
+def within(region) -> Q:
+    """Enterprises located in `region` (a county, or every county of a city or the province)."""
+    level = getattr(region, "level", None)
+    if level == "province":
+        return Q(organisation__region__province=region)
+    if level == "city":
+        return Q(organisation__region__city=region)
+    return Q(organisation__region=region)
+
+
+def _check_carrier(name: str, kind: str, level: str, recognised: datetime.date) -> str:
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [bilingual("名称为必填项", "the name is required")]
+    if kind not in Carrier.Kind.values:
+        errors["kind"] = [bilingual("载体类型无效", "unknown carrier kind")]
+    if level not in Carrier.Level.values:
+        errors["level"] = [bilingual("级别无效", "unknown level")]
+    if recognised is None or recognised > datetime.date.today():
+        errors["recognised"] = [bilingual("认定日期不能晚于今天", "the recognition date cannot be in the future")]
+    if errors:
+        raise ValidationError(errors)
+    return name
+
+
+@action(permission=can_register_carrier, target="region")
+def register_carrier(*, actor, region, name: str, kind: str, level: str, recognised: datetime.date) -> Carrier:
+    """登记创新载体: an incubator, maker space, park or cluster in a region of the actor's area."""
+    name = _check_carrier(name, kind, level, recognised)
+    if Carrier.objects.filter(region=region, kind=kind, name=name).exists():
+        raise ValidationError({"name": bilingual("该地区已登记同名同类载体", "this carrier is already registered here")})
+    return Carrier.objects.create(region=region, name=name, kind=kind, level=level, recognised=recognised)
+
+
+@action(permission=can_edit_carrier, target="carrier")
+def edit_carrier(*, actor, carrier: Carrier, region, name: str, kind: str, level: str, recognised: datetime.date,
+                 residents=None) -> Carrier:
+    """Change a carrier's particulars and its resident firms (firms located in the carrier's region)."""
+    name = _check_carrier(name, kind, level, recognised)
+    if region.pk != carrier.region_id:
+        require(can_register_carrier, actor, region)  # moved: the new region must be in the actor's area too
+    if Carrier.objects.filter(region=region, kind=kind, name=name).exclude(pk=carrier.pk).exists():
+        raise ValidationError({"name": bilingual("该地区已登记同名同类载体", "this carrier is already registered here")})
+    carrier.region, carrier.name, carrier.kind, carrier.level, carrier.recognised = region, name, kind, level, recognised
+    carrier.save()
+    if residents is not None:
+        residents = list(residents)
+        outside = [e for e in residents if not Enterprise.objects.filter(within(region), pk=e.pk).exists()]
+        if outside:
+            names = "、".join(str(e) for e in outside[:5])
+            raise ValidationError({"residents": bilingual(f"以下企业不在载体所在地区：{names}",
+                                                          f"these firms are outside the carrier's region: {names}")})
+        before = sorted(carrier.residents.values_list("pk", flat=True))
+        after = sorted({e.pk for e in residents})
+        if before != after:
+            carrier.residents.set(after)
+            audit.record("update", carrier, {"residents": before}, {"residents": after},
+                         comment="在孵/入驻企业 / resident firms")
+    return carrier

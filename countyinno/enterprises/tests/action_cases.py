@@ -3,7 +3,7 @@
 import datetime
 
 from countyinno.core.testing import Case, action_case
-from countyinno.enterprises.models import Certificate, Enterprise, PoolMembership
+from countyinno.enterprises.models import Carrier, Certificate, Enterprise, PoolMembership
 
 FIGURES = {"sales": 3000, "total_income": 3100, "hightech_income": 2200, "total_assets": 4000, "net_assets": 1500,
            "staff_total": 80, "st_staff": 12, "rd_personnel": 60}
@@ -50,3 +50,22 @@ def _(world):
                                issued=datetime.date(2023, 11, 30), valid_until=datetime.date(2026, 11, 30))
     return Case(kwargs={"membership": membership, "year": 2023},
                 allowed=world.users["county_c"], denied=world.users["county_a"])
+
+
+@action_case("enterprises.register_carrier")
+def _(world):
+    # A county registers carriers in its own county, not in the neighbouring one.
+    return Case(kwargs={"region": world.county_a, "name": "历下区科技企业孵化器（测试）", "kind": "incubator",
+                        "level": "county", "recognised": datetime.date(2024, 6, 1)},
+                allowed=world.users["county_a"], denied=world.users["county_b"])
+
+
+@action_case("enterprises.edit_carrier")
+def _(world):
+    # The city over the carrier's county may keep it up to date; a firm in the county may not.
+    carrier = Carrier.objects.create(name="历下区众创空间（测试）", kind="makerspace", level="county",
+                                     region=world.county_a, recognised=datetime.date(2023, 6, 1))
+    firm = _firm(world.enterprise_a)
+    return Case(kwargs={"carrier": carrier, "region": world.county_a, "name": carrier.name, "kind": "makerspace",
+                        "level": "city", "recognised": datetime.date(2023, 6, 1), "residents": [firm]},
+                allowed=world.users["city_ab"], denied=world.users["member_a"])

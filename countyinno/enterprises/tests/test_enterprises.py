@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from countyinno.core import audit
 from countyinno.core.actions import ActionRefused
 from countyinno.core.models import AuditLogEntry
-from countyinno.enterprises import services
+from countyinno.enterprises import assessments, services
 from countyinno.enterprises.models import Certificate, Enterprise, EnterpriseYear, PoolMembership
 
 YEAR = {"sales": 3000, "total_income": 3100, "hightech_income": 2200, "total_assets": 4000, "net_assets": 1500,
@@ -55,11 +55,13 @@ def test_members_edit_only_their_own_enterprise(world, firms):
 def test_gap_report_names_the_missing_amounts(world, firms):
     for year, sales in ((2021, 2500), (2022, 2800), (2023, 3000)):
         services.save_year(actor=world.users["member_a"], enterprise=firms["a"], year=year, values=dict(YEAR, sales=sales))
-    report = services.gap_report(firms["a"])
-    reasons = " ".join(line["reason"] for line in report["lines"])
-    assert report["verdict"] == "FAIL"
+    report = assessments.HIGHTECH.assess_stored(firms["a"])
+    reasons = " ".join(f["why"] for f in report.failures)
+    assert report.verdict == "FAIL" and report.verdict_label == "未通过"
     assert "3.3" in reasons and "5%" in reasons  # R&D intensity ≈ 3.3 % vs 5 % needed at this size
-    assert report["gaps"]["rd_expense"] > 0
+    assert any("研发费用" in tip and "万元" in tip for tip in report.improvements)
+    row = next(r for r in report.rows if r.name == "近三年研发费用占销售收入比例")
+    assert row.value.startswith("3.3") and "%" in row.value and "万元" in row.value and row.result == "不满足"
 
 
 def test_pool_nomination_rules(world, firms):
@@ -130,7 +132,7 @@ def test_pool_page_for_county_and_gap_report_page_for_member(world, firms, clien
     client.force_login(world.users["member_a"])
     response = client.get("/enterprises/", follow=True)
     assert response.redirect_chain[-1][0] == f"/enterprises/{firms['a'].pk}/"
-    assert 'id="verdict"' in response.content.decode()
+    assert 'id="verdict-hightech"' in response.content.decode()
     client.force_login(world.users["member_c"])
     assert client.get("/enterprises/pool/").status_code == 404
 
@@ -143,7 +145,7 @@ def test_saved_figures_are_audited_with_actor_and_action(world, firms):
     assert [(e.action, e.actor, e.operation) for e in entries] == [
         ("create", world.users["member_a"], "enterprises.save_year"),
         ("update", world.users["county_a"], "enterprises.save_year")]
-    assert entries.last().changes["sales"] == [3000.0, 3300.0]
+    assert entries.last().changes["sales"] == ["3000.0000", "3300.0000"]  # exact decimals, to the yuan
     assert entries.last().region_id == world.county_a.pk
     with pytest.raises(ActionRefused):
         services.save_year(actor=None, enterprise=firms["a"], year=2022, values=YEAR)  # no actor outside system()
