@@ -1,5 +1,11 @@
+"""The admin site is for superusers only (created with `countyinno createsuperuser`); region admins manage
+organisations and accounts on the platform's own pages (accounts/views.py), through the declared actions.
+
+Its log-in page is the platform's (lock-out, second factor): /admin/login/ redirects there."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
 
 from countyinno.core.admin import ScopedAdminMixin
 
@@ -66,3 +72,25 @@ class CountyInnoUserAdmin(ScopedAdminMixin, UserAdmin):
                 services.update_user(actor=request.user, user=User.objects.get(pk=obj.pk), **changes)
             return
         super().save_model(request, obj, form, change)
+
+
+def _superusers_only(request) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+def _platform_login(request, extra_context=None):
+    """Signing in happens on /login/ (lock-out, second factor, audit); then back to the admin site."""
+    from django.core.exceptions import PermissionDenied
+
+    from countyinno.core.errors import bilingual
+
+    if request.user.is_authenticated:
+        raise PermissionDenied(bilingual("管理后台仅限超级管理员；账号与机构请在平台的“账号”“机构”页面管理",
+                                         "the admin site is for superusers only; manage accounts and organisations "
+                                         "on the platform's own pages"))
+    return redirect_to_login(request.GET.get("next") or "/admin/", "/login/")
+
+
+admin.site.has_permission = _superusers_only
+admin.site.login = _platform_login

@@ -118,8 +118,8 @@ def demo_accounts(ctx: DemoContext) -> dict:
     for region in regions:
         prefix = {"province": f"province-{region.code[:2]}", "city": f"city-{region.code}",
                   "county": f"county-{region.code}"}[region.level]
-        add_user(prefix, role_by_level[region.level], f"{region.name}管理员", bureaus[region.code], region,
-                 is_staff=region.level == "province")
+        # No admin-site access: admins manage accounts on the platform's own pages (superusers: CLI only).
+        add_user(prefix, role_by_level[region.level], f"{region.name}管理员", bureaus[region.code], region)
     first_enterprise = {}
     for org in Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE).select_related("region").order_by("id"):
         first_enterprise.setdefault(org.region.code, org)
@@ -140,17 +140,5 @@ def demo_accounts(ctx: DemoContext) -> dict:
     for i, city in enumerate(r for r in regions if r.level == Region.Level.CITY):
         add_user(f"talent-{city.code}", Role.TALENT, f"科技特派员{i + 1:02d}", universities[i % len(universities)])
     User.objects.bulk_create(new_users, batch_size=500)
-    grant_province_admin_permissions()
     return {"organisations_created": len(new_orgs), "users_created": len(new_users),
             "organisations": Organisation.objects.count(), "users": User.objects.count()}
-
-
-def grant_province_admin_permissions() -> None:
-    """Province admins use the admin site: a group with every permission of the platform's apps
-    (the admin still shows only what restrict() lets them see)."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.get_or_create(name="省级管理员 province admins")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["accounts", "regions", "core"]))
-    for user in User.objects.filter(role=Role.PROVINCE_ADMIN):
-        user.groups.add(group)

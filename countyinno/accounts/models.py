@@ -71,7 +71,10 @@ class User(AuditedModel, AbstractUser):
     display_name = models.CharField("姓名", max_length=100, blank=True)
     phone = models.CharField("手机", max_length=20, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
-    totp_secret = models.CharField("动态口令密钥", max_length=64, blank=True)
+    # Legacy: second factors are django-otp devices now (accounts.second_factor). A secret written here
+    # (an old import) becomes a confirmed TOTP device when the user is saved, and the field is blanked.
+    totp_secret = models.CharField("动态口令密钥（旧）", max_length=64, blank=True)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = CountyInnoUserManager()
     # Admins see the users of their area; members see colleagues; everyone sees themselves.
@@ -110,11 +113,27 @@ class User(AuditedModel, AbstractUser):
         self.password_changed_at = timezone.now()
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
+        legacy_secret, self.totp_secret = self.totp_secret, ""
+        if legacy_secret and legacy_secret == getattr(self, "_converted_secret", None):
+            legacy_secret = None  # already a device; this instance only remembers it
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.totp_secret = getattr(self, "_converted_secret", None) or legacy_secret or ""
         previous = getattr(self, "_previous_password", None)
         if previous:
             PasswordHistory.objects.create(user=self, password=previous)
             self._previous_password = None
+        if legacy_secret:
+            from .second_factor import legacy_key_hex
+
+            key = legacy_key_hex(legacy_secret)
+            if key:
+                from django_otp.plugins.otp_totp.models import TOTPDevice
+
+                TOTPDevice.objects.filter(user=self).delete()
+                TOTPDevice.objects.create(user=self, name="动态口令 authenticator", key=key, confirmed=True)
+                self._converted_secret = self.totp_secret = legacy_secret
 
     def clean(self):
         super().clean()

@@ -15,7 +15,7 @@ from countyinno.core.permissions import define
 from countyinno.regions.models import Region
 
 from .models import Organisation, User
-from .roles import ADMINS, MEMBER
+from .roles import ADMINS, CITY, MEMBER, PROVINCE
 
 
 def _not_oneself(user) -> Q:
@@ -58,3 +58,20 @@ can_grant_privileges = define(
 can_change_password = define(
     "accounts.change_password", User, action="change_password", via=("owner",),
     description="change one's own password")
+can_list_users = define(
+    "accounts.list_users", roles=ADMINS,
+    description="open the account management pages (the accounts shown are those of one's area)")
+
+# ------------------------------------------------------------------ second factor and lock-outs
+can_manage_own_second_factor = define(
+    "accounts.manage_own_second_factor", User, action="second_factor", via=("owner",),
+    description="enrol one's own authenticator app and renew one's own recovery codes")
+can_reset_second_factor = define(
+    "accounts.reset_second_factor", User, action="reset_second_factor", roles=ADMINS, via=("region",),
+    where=_not_oneself, description="remove a lost authenticator of another account of one's area")
+second_factor_required = define(
+    "accounts.second_factor_required", roles={PROVINCE, CITY},
+    description="must enrol a second factor before using the platform when ADMIN_TOTP_REQUIRED is on")
+can_lift_lockout = define(
+    "accounts.lift_lockout", roles={PROVINCE},
+    description="see the current log-in lock-outs and lift one")

@@ -233,30 +233,241 @@ class HistoryValidator:
         return bilingual("不能重复使用当前或近期密码", "the current and recent passwords may not be reused")
 
 
-# ------------------------------------------------------------------ lockout
-def lockout_key(username: str) -> str:
-    return f"login-failures:{username.lower()}"
+# ------------------------------------------------------------------ lock-out
+# Log-in lock-out on django-axes: by (user name, source address), atomic counters, progressive cool-off.
+#
+# - What is locked is the pair (user name, address): five wrong guesses from an attacker's address lock
+#   that address out of that account; the account's owner still signs in from their own desk.
+# - Counters live in axes' AccessAttempt rows, incremented with `F() + 1` under `select_for_update`.
+# - Each sign-in step (password, second factor, API token) runs inside `attempt(request, username)`: one
+#   transaction holding a lock on the pair, so the check "is it locked?", the evaluation of the guess and
+#   the count of a failure cannot interleave with another request for the same pair. Twenty concurrent
+#   guesses are evaluated five times and refused fifteen times. (PostgreSQL: a transaction-scoped
+#   advisory lock on the pair; SQLite: the write transaction, which SQLite serialises anyway.)
+# - Failures count within LOGIN_LOCKOUT_SECONDS; a lock lasts LOGIN_COOLOFF_MINUTES[n-1] (1, 5, 15
+#   minutes) for the pair's n-th lock-out of the day, counted from axes' AccessFailureLog.
+# - A correct password does not clear the counter when a second factor follows: only a completed sign-in
+#   does (axes resets on `user_logged_in`; the token endpoint resets explicitly).
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max, Sum  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+
+from axes.handlers.database import AxesDatabaseHandler  # noqa: E402
+from axes.handlers.proxy import AxesProxyHandler  # noqa: E402
+from axes.helpers import get_client_username, get_credentials  # noqa: E402
+from axes.models import AccessAttempt, AccessFailureLog  # noqa: E402
+
+DAY = datetime.timedelta(days=1)
 
 
-def is_locked(username: str) -> bool:
-    from django.core.cache import cache
+def client_ip(request) -> str | None:
+    """The address axes locks: the same one the audit log records (AUDIT_CLIENT_IP_HEADER behind a proxy)."""
+    from .audit import client_ip as audit_client_ip
 
-    return cache.get(lockout_key(username), 0) >= settings.LOGIN_MAX_FAILURES
-
-
-def register_failure(username: str) -> int:
-    from django.core.cache import cache
-
-    key = lockout_key(username)
-    count = cache.get(key, 0) + 1
-    cache.set(key, count, settings.LOGIN_LOCKOUT_SECONDS)
-    return count
+    return audit_client_ip(request)
 
 
-def clear_failures(username: str) -> None:
-    from django.core.cache import cache
+def window() -> datetime.timedelta:
+    """Failures older than this no longer count toward a lock-out."""
+    return datetime.timedelta(seconds=max(60, int(getattr(settings, "LOGIN_LOCKOUT_SECONDS", 900))))
 
-    cache.delete(lockout_key(username))
+
+def ladder() -> list[int]:
+    return list(getattr(settings, "LOGIN_COOLOFF_MINUTES", None) or [1, 5, 15])
+
+
+def lockouts_today(username: str | None, ip: str | None, now=None) -> int:
+    now = now or timezone.now()
+    return AccessFailureLog.objects.filter(username=username, ip_address=ip, locked_out=True,
+                                           attempt_time__gte=now - DAY).count()
+
+
+def cool_off_for(username: str | None, ip: str | None, now=None) -> datetime.timedelta:
+    """The n-th lock-out of the pair today lasts ladder[n-1] minutes (the last step thereafter)."""
+    steps = ladder()
+    n = lockouts_today(username, ip, now)
+    return datetime.timedelta(minutes=steps[min(max(n - 1, 0), len(steps) - 1)])
+
+
+def _username(request, credentials=None) -> str | None:
+    name = getattr(request, "signin_username", None)
+    return name if name is not None else get_client_username(request, credentials)
+
+
+def cool_off(request=None) -> datetime.timedelta:
+    """AXES_COOLOFF_TIME: the cool-off of this request's pair (the longest step without a request)."""
+    if request is None:
+        return datetime.timedelta(minutes=max(ladder()))
+    AxesProxyHandler.update_request(request)
+    return cool_off_for(_username(request), request.axes_ip_address)
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """axes' database handler with a counting window and a per-pair progressive cool-off."""
+
+    def get_user_attempts(self, request, credentials=None):
+        since = (getattr(request, "axes_attempt_time", None) or timezone.now()) - window()
+        return [attempts.filter(attempt_time__gte=since) for attempts in self.filter_user_attempts(request, credentials)]
+
+    def get_failures(self, request, credentials=None) -> int:
+        from axes.helpers import get_failure_limit
+
+        now = getattr(request, "axes_attempt_time", None) or timezone.now()
+        best = 0
+        for attempts in self.get_user_attempts(request, credentials):
+            summary = attempts.aggregate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+            n = summary["n"] or 0
+            if n >= get_failure_limit(request, credentials) and summary["last"] is not None:
+                if now >= summary["last"] + cool_off_for(_username(request, credentials), request.axes_ip_address, now):
+                    attempts.delete()  # the lock has run out: counting starts again
+                    n = 0
+            best = max(best, n)
+        return best
+
+    def clean_expired_user_attempts(self, request=None, credentials=None) -> int:
+        """Only rows older than the counting window and the longest cool-off: others are still a lock."""
+        horizon = max(window(), datetime.timedelta(minutes=max(ladder())))
+        count, _ = AccessAttempt.objects.filter(attempt_time__lte=timezone.now() - horizon).delete()
+        return count
+
+
+# ------------------------------------------------------------------ the sign-in steps
+def _prepare(request, username: str):
+    AxesProxyHandler.update_request(request)
+    request.signin_username = username
+    return get_credentials(username)
+
+
+def _pair_lock(username: str, ip: str | None) -> None:
+    if connection.vendor == "postgresql":
+        digest = hashlib.sha256(f"{username}\x00{ip}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    # SQLite: transaction.atomic() opens BEGIN IMMEDIATE (settings), which already serialises writers.
+
+
+@contextlib.contextmanager
+def attempt(request, username: str):
+    """One guess for (username, this address): checked, evaluated and counted without interleaving."""
+    with transaction.atomic():
+        _prepare(request, username)
+        _pair_lock(username, request.axes_ip_address)
+        yield
+
+
+def is_locked(request, username: str) -> bool:
+    credentials = _prepare(request, username)
+    return not AxesProxyHandler.is_allowed(request, credentials)
+
+
+def register_failure(request, username: str) -> int:
+    """Count a failed guess (a wrong second factor, a refused token request); returns the failures so far."""
+    credentials = _prepare(request, username)
+    AxesProxyHandler.user_login_failed(sender=__name__, credentials=credentials, request=request)
+    return AxesProxyHandler.get_failures(request, credentials)
+
+
+def failures_left(request, username: str) -> int:
+    credentials = _prepare(request, username)
+    return max(0, int(settings.AXES_FAILURE_LIMIT) - AxesProxyHandler.get_failures(request, credentials))
+
+
+def clear(request, username: str) -> int:
+    """A completed sign-in clears the pair's counter (pages do it through axes' user_logged_in handler)."""
+    _prepare(request, username)
+    return AxesProxyHandler.reset_attempts(username=username, ip_address=request.axes_ip_address)
+
+
+def lockout_message(request=None, username: str | None = None) -> str:
+    minutes = 0
+    if request is not None:
+        AxesProxyHandler.update_request(request)
+        minutes = int(cool_off_for(username or _username(request), request.axes_ip_address).total_seconds() // 60)
+    if minutes:
+        return bilingual(f"失败次数过多，该账号已从此地址临时锁定 {minutes} 分钟，请稍后再试或联系省级管理员解锁",
+                         f"too many failed attempts: the account is locked from this address for {minutes} "
+                         f"minute(s); try later or ask a province admin to lift it")
+    return bilingual("失败次数过多，该账号已从此地址临时锁定", "too many failed attempts; the account is locked "
+                                                     "from this address for a while")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the page a locked-out request gets from paths other than ours (e.g. /admin/)."""
+    username = (credentials or {}).get("username") or getattr(request, "signin_username", None)
+    return render(request, "registration/locked.html", {"message": lockout_message(request, username)}, status=429)
+
+
+# ------------------------------------------------------------------ the admins' page
+@dataclass
+class Lockout:
+    username: str
+    ip_address: str | None
+    failures: int
+    last_attempt: datetime.datetime
+    until: datetime.datetime
+    user: object = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.username}|{self.ip_address or ''}"
+
+
+def current_lockouts(now=None) -> list[Lockout]:
+    """Every (user name, address) pair locked right now, newest first."""
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    limit = int(settings.AXES_FAILURE_LIMIT)
+    rows = (AccessAttempt.objects.filter(attempt_time__gte=now - window() - datetime.timedelta(minutes=max(ladder())))
+            .values("username", "ip_address").annotate(n=Sum("failures_since_start"), last=Max("attempt_time")))
+    found = []
+    for row in rows:
+        if (row["n"] or 0) < limit:
+            continue
+        until = row["last"] + cool_off_for(row["username"], row["ip_address"], now)
+        if until > now:
+            found.append(Lockout(row["username"] or "", row["ip_address"], row["n"], row["last"], until))
+    users = {u.username: u for u in get_user_model()._default_manager.filter(
+        username__in=[lock.username for lock in found]).select_related("organisation")}
+    for lock in found:
+        lock.user = users.get(lock.username)
+    return sorted(found, key=lambda lock: lock.last_attempt, reverse=True)
+
+
+def lift(username: str, ip_address: str | None) -> int:
+    return AxesProxyHandler.reset_attempts(username=username, ip_address=ip_address)
+
+
+# ------------------------------------------------------------------ second factor
+def verify_second_factor(user, code: str):
+    """The django-otp device that accepts `code` — a 6-digit authenticator code or a recovery code —
+    consuming it (TOTP: its time step and every earlier one; recovery: the code), else None. Devices are
+    locked while checked, so one code cannot pass twice in concurrent requests."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = "".join(str(code or "").split()).replace("-", "").lower()
+    if not code or len(code) > 16:
+        return None
+    with transaction.atomic():
+        if code.isdigit() and len(code) == 6:
+            device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("id").first()
+            return device if device is not None and device.verify_token(code) else None
+        for device in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                return device
+    return None
+
+
+def has_second_factor(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return bool(getattr(user, "pk", None)) and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 # ------------------------------------------------------------------ deployment checks

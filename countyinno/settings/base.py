@@ -173,7 +173,7 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # Lock-out (django-axes, database handler: atomic counters shared by every app server). Locked is the
 # pair (user name, source address), so an attacker elsewhere cannot lock an admin out of their own desk.
 # The cool-off grows with each lock-out of the pair within a day: LOGIN_COOLOFF_MINUTES (1, 5, 15).
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_ENABLED = True
 AXES_HANDLER = "countyinno.core.security.LockoutHandler"
 AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -7,6 +7,10 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECURE_COOKIES", "1")
 
 from .base import *  # noqa: E402,F401,F403
+from .base import env_bool  # noqa: E402
+
+# Province and city admins enrol a second factor before they use the platform.
+ADMIN_TOTP_REQUIRED = env_bool("ADMIN_TOTP_REQUIRED", True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True

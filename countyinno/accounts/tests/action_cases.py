@@ -107,3 +107,53 @@ def _(world):
 def _(world):
     user = fresh_user(world.enterprise_a)
     return Case(kwargs={"user": user, "password": NEW_PASSWORD}, allowed=user, denied=world.users["member_a"])
+
+
+# ------------------------------------------------------------------ second factor and lock-outs
+def _with_pending_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+
+
+@action_case("accounts.start_totp_enrolment")
+def _(world):
+    user = fresh_user(world.enterprise_a)
+    # Nobody enrols an authenticator for someone else, not even the county's admin.
+    return Case(kwargs={"user": user}, allowed=user, denied=world.users["county_a"])
+
+
+@action_case("accounts.confirm_totp_enrolment")
+def _(world):
+    import base64
+
+    import pyotp
+
+    user = fresh_user(world.enterprise_a)
+    device = _with_pending_device(user)
+    code = pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+    return Case(kwargs={"user": user, "code": code}, allowed=user, denied=world.users["member_a"])
+
+
+@action_case("accounts.regenerate_recovery_codes")
+def _(world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = fresh_user(world.enterprise_a)
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return Case(kwargs={"user": user}, allowed=user, denied=world.users["city_ab"])
+
+
+@action_case("accounts.reset_second_factor")
+def _(world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = fresh_user(world.enterprise_a)
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return Case(kwargs={"user": user}, allowed=world.users["county_a"], denied=world.users["county_b"])
+
+
+@action_case("accounts.lift_lockout")
+def _(world):
+    return Case(kwargs={"username": "t-member-a", "ip_address": "203.0.113.9"}, allowed=world.users["province"],
+                denied=world.users["city_ab"])

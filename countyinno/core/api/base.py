@@ -39,7 +39,12 @@ class LoginThrottle(AnonRateThrottle):
 
 
 class ObtainTokenView(APIView):
-    """POST username and password, get an API token."""
+    """POST username and password (and `otp` for accounts with a second factor), get an API token.
+
+    The same rules as the log-in page: lock-out by (user name, address), counted atomically (one
+    `security.attempt()`); a wrong second factor counts toward it; a one-time password set by an admin
+    and a second factor the account must still enrol are done on the web first. Every outcome is a
+    `login` audit entry (method "token"; "totp"/"recovery" for a failed second factor)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -47,16 +52,24 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
+                                                   "password": serializers.CharField(),
+                                                   "otp": serializers.CharField(required=False)}),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
                                                       "username": serializers.CharField(),
-                                                      "role": serializers.CharField()}),
+                                                      "role": serializers.CharField(),
+                                                      "expires_at": serializers.DateTimeField()}),
     )
     def post(self, request):
+        from django.conf import settings
         from django.contrib.auth import authenticate
 
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        password = request.data.get("password") if hasattr(request.data, "get") else None
+        from .. import audit, security
+        from ..permissions import all_predicates
+
+        data = request.data if hasattr(request.data, "get") else {}
+        username = str(data.get("username") or "").strip()[:150]
+        password = str(data.get("password") or "")
+        otp = str(data.get("otp") or "")
         errors = {}
         if not username:
             errors["username"] = [bilingual("该字段为必填项", "This field is required.")]
@@ -64,29 +77,47 @@ class ObtainTokenView(APIView):
             errors["password"] = [bilingual("该字段为必填项", "This field is required.")]
         if errors:
             raise exceptions.ValidationError(errors)
-        from countyinno.core import audit, security
-
-        if security.is_locked(username):
-            audit.record_login(username=username, ok=False, method="token", reason="locked", request=request._request)
-            raise exceptions.AuthenticationFailed(bilingual("失败次数过多，账号已临时锁定", "too many failed attempts; locked"))
-        request._request.login_method = "token"
-        user = authenticate(request=request._request, username=username, password=password)
-        if user is None:  # the user_login_failed signal has recorded the attempt
-            security.register_failure(username)
-            raise exceptions.AuthenticationFailed()
-        if user.totp_secret:  # accounts with a second factor get tokens only after the TOTP step
-            import pyotp
-
-            if not pyotp.TOTP(user.totp_secret).verify(str(request.data.get("otp", "")), valid_window=1):
-                security.register_failure(username)
-                audit.record_login(username=username, user=user, ok=False, method="totp", reason="totp-failed",
-                                   request=request._request)
-                raise exceptions.AuthenticationFailed(bilingual("需要有效的动态口令 otp", "a valid one-time code (otp) is required"))
-        security.clear_failures(username)
+        raw = request._request
+        raw.login_method = "token"
+        refusal, user = None, None
+        with security.attempt(raw, username):
+            if security.is_locked(raw, username):
+                audit.record_login(username=username, ok=False, method="token", reason="locked", request=raw)
+                refusal = security.lockout_message(raw, username)
+            else:
+                # A failure is counted by axes and audited through the user_login_failed signal.
+                user = authenticate(request=raw, username=username, password=password)
+                if user is None:
+                    refusal = bilingual("用户名或密码错误", "wrong username or password")
+                elif security.has_second_factor(user):
+                    device = security.verify_second_factor(user, otp) if otp else None
+                    if device is None:
+                        method = "totp" if not otp or otp.strip().isdigit() else "recovery"
+                        security.register_failure(raw, username)
+                        audit.record_login(username=username, user=user, ok=False, method=method,
+                                           reason=f"{method}-failed" if otp else "otp-missing", request=raw)
+                        refusal = bilingual("需要有效的动态口令或恢复码（otp 字段）",
+                                            "a valid one-time code or recovery code (otp) is required")
+                        user = None
+        if refusal is not None:  # raised outside the attempt, so the counted failure is committed
+            raise exceptions.AuthenticationFailed(refusal)
+        required = all_predicates().get("accounts.second_factor_required")
+        if getattr(settings, "ADMIN_TOTP_REQUIRED", False) and required is not None and required(user) \
+                and not security.has_second_factor(user):
+            audit.record_login(username=username, user=user, ok=False, method="token", reason="otp-not-enrolled",
+                               request=raw)
+            raise exceptions.PermissionDenied(bilingual("请先在网页上绑定动态口令，再申请 API 令牌",
+                                                        "enrol a second factor on the web before requesting a token"))
+        if getattr(user, "must_change_password", False):
+            audit.record_login(username=username, user=user, ok=False, method="token", reason="password-reset",
+                               request=raw)
+            raise exceptions.PermissionDenied(bilingual("管理员已重置密码，请先在网页登录并修改密码",
+                                                        "your password was reset: sign in on the web and change it first"))
+        security.clear(raw, username)
         from .tokens import issue
 
         key, token = issue(user)
-        audit.record_login(username=username, user=user, ok=True, method="token", request=request._request)
+        audit.record_login(username=username, user=user, ok=True, method="token", request=raw)
         return Response({"token": key, "username": user.username, "role": user.role,
                          "expires_at": token.expires_at.isoformat()})
 
