@@ -307,7 +307,7 @@ def record_login(*, username: str, user=None, ok: bool, method: str = "password"
         user = User._default_manager.filter(username=username).select_related("organisation").first()
     ip = client_ip(request) if request is not None else current_ip()
     labels = {"password": "密码登录 / password sign-in", "token": "令牌签发 / API token issued",
-              "totp": "动态口令 / second factor"}
+              "totp": "动态口令 / second factor", "recovery": "恢复码 / recovery code"}
     outcome = "成功 / succeeded" if ok else f"失败 / failed ({reason or 'bad-credentials'})"
     token = _current_ip.set(ip)
     try:

@@ -42,6 +42,18 @@ def password_expired(user) -> bool:
     return bool(days and changed is not None and timezone.now() - changed > datetime.timedelta(days=days))
 
 
+def second_factor_missing(user) -> bool:
+    """An account that must enrol a second factor (ADMIN_TOTP_REQUIRED) and has not: its tokens wait."""
+    if not getattr(settings, "ADMIN_TOTP_REQUIRED", False):
+        return False
+    from django_otp import user_has_device
+
+    from ..permissions import all_predicates
+
+    required = all_predicates().get("accounts.second_factor_required")
+    return required is not None and required(user) and not user_has_device(user)
+
+
 class HashedTokenAuthentication(BaseAuthentication):
     """`Authorization: Token <key>`; every refusal says why, in both languages."""
 
@@ -68,6 +80,8 @@ class HashedTokenAuthentication(BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(revoked_at=now, revoked_reason="password changed or inactive")
             raise exceptions.AuthenticationFailed(bilingual("令牌已失效（密码已修改或账号已停用）",
                                                             "token revoked (password changed or account deactivated)"))
+        if second_factor_missing(user):
+            raise exceptions.AuthenticationFailed(bilingual("须先在网页绑定动态口令", "enrol a second factor on the web first"))
         if password_expired(user):
             raise exceptions.AuthenticationFailed(bilingual("密码已过期，请先在网页修改密码",
                                                             "password expired; change it on the web first"))
