@@ -14,7 +14,8 @@ from countyinno.regions.models import Region
 from countyinno.talent.models import Talent
 
 from . import services
-from .models import Course, Enrolment, KnowledgeEntry, OutreachEvent, Pairing, Registration, ServiceStation
+from .models import (CountyPairing, Course, Enrolment, KnowledgeEntry, OutreachEvent, Pairing, PairingActivity,
+                     Registration, ServiceStation)
 
 KB = {
     "小麦": [("小麦条锈病怎么防治", "发病初期用三唑酮或戊唑醇喷雾，7–10 天一次，连喷 2 次；选用抗病品种，适期晚播。"),
@@ -88,4 +89,39 @@ def demo_rural(ctx: DemoContext) -> dict:
                                              agreement_on=today - datetime.timedelta(days=int(rng.integers(30, 700))),
                                              actions=["技术培训", "产业项目", "消费帮扶"][: 1 + k % 3],
                                              outcome="带动村集体增收") for k in range(120)])
-    return {"knowledge": KnowledgeEntry.objects.count(), "questions": questions, "pairings": 120}
+    county_pairings = _demo_county_pairings(rng)
+    return {"knowledge": KnowledgeEntry.objects.count(), "questions": questions, "pairings": 120,
+            "county_pairings": county_pairings}
+
+
+def _demo_county_pairings(rng) -> int:
+    """强县帮弱县: the strongest county of each city helps its weakest (latest index), agreed by both,
+    with a logged visit; a few more stay proposed, waiting for the counties."""
+    from countyinno.accounts.models import User
+
+    run, results, _ = services.latest_index_results()
+    if not results:
+        return 0
+    by_city: dict[int, list] = {}
+    for r in results:
+        by_city.setdefault(r.region.city_id, []).append(r)
+    now, made = timezone.now(), 0
+    for n, (_, ranked) in enumerate(sorted(by_city.items())):
+        if len(ranked) < 2:
+            continue
+        strong, weak = ranked[0], ranked[-1]
+        admins = {u.region_id: u for u in User.objects.filter(role="county_admin",
+                                                              region__in=[strong.region_id, weak.region_id])}
+        active = n % 3 != 2 and len(admins) == 2
+        pairing = CountyPairing.objects.create(
+            strong=strong.region, weak=weak.region, run=run, basis="综合指数 / composite index",
+            status=CountyPairing.Status.ACTIVE if active else CountyPairing.Status.PROPOSED,
+            strong_confirmed_at=now if active else None, strong_confirmed_by=admins.get(strong.region_id) if active else None,
+            weak_confirmed_at=now if active else None, weak_confirmed_by=admins.get(weak.region_id) if active else None)
+        if active:
+            PairingActivity.objects.create(pairing=pairing, side=strong.region, logged_by=admins[strong.region_id],
+                                           happened_on=timezone.localdate() - datetime.timedelta(
+                                               days=int(rng.integers(5, 90))),
+                                           title=f"{strong.region.name}科技局赴{weak.region.name}交流创新平台建设")
+        made += 1
+    return made

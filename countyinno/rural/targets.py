@@ -148,3 +148,24 @@ POLICY_MAP = [
     ("七(一)", "监测评价结果运用：资源倾斜", "monitoring:rankings"),
     ("七(二)", "县域科技创新能力监测平台与评价指标体系", "monitoring:home"),
 ]
+
+
+def training_and_outreach() -> list[dict]:
+    """Policy 二 and 五 name no number, so these are counts, not targets: per year, people trained (attended a
+    course), certificates issued, outreach events held and check-ins at them — from the attendance and
+    check-in records organisers keep, never typed in."""
+    from django.db.models.functions import ExtractYear
+
+    from .models import Enrolment, OutreachEvent, Registration
+
+    trained = dict(Enrolment.objects.filter(attended=True).annotate(y=ExtractYear("course__session_date"))
+                   .values_list("y").annotate(n=Count("id")).values_list("y", "n"))
+    certified = dict(Enrolment.objects.exclude(certificate="").annotate(y=ExtractYear("course__session_date"))
+                     .values_list("y").annotate(n=Count("id")).values_list("y", "n"))
+    events = dict(OutreachEvent.objects.annotate(y=ExtractYear("starts_at")).values_list("y")
+                  .annotate(n=Count("id")).values_list("y", "n"))
+    checked = dict(Registration.objects.exclude(checked_in_at=None).annotate(y=ExtractYear("event__starts_at"))
+                   .values_list("y").annotate(n=Count("id")).values_list("y", "n"))
+    years = sorted(set(trained) | set(certified) | set(events) | set(checked))
+    return [{"year": y, "trained": trained.get(y, 0), "certified": certified.get(y, 0), "events": events.get(y, 0),
+             "checked_in": checked.get(y, 0)} for y in years]

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from countyinno.accounts.models import Role, User
 from countyinno.core.testing import Case, action_case
-from countyinno.rural.models import (Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing, Registration,
-                                     ServiceStation)
+from countyinno.rural.models import (CountyPairing, Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing,
+                                     Registration, ServiceStation)
 from countyinno.talent.models import Talent
 
 _serial = itertools.count(1)
@@ -156,3 +156,66 @@ def _(world):
     # The partner reports its own pairing; a member of another firm may not.
     return Case(kwargs={"pairing": pairing, "outcome": "村集体增收 5 万元"}, allowed=world.users["member_a"],
                 denied=world.users["member_c"])
+
+
+@action_case("rural.escalate_question")
+def _(world):
+    # An overdue question of county A: county A's bureau escalates it to the city; county C may not.
+    overdue = timezone.now() - datetime.timedelta(hours=1)
+    return Case(kwargs={"question": make_question(world, due_at=overdue)}, allowed=world.users["county_a"],
+                denied=world.users["county_c"])
+
+
+@action_case("rural.offer_course")
+def _(world):
+    # A training provider (a member of firm A, in county A) runs a course; a member of firm C may not for A.
+    return Case(kwargs=dict(organisation=world.enterprise_a, title="设施蔬菜嫁接技术", crop="设施蔬菜", season="春",
+                            session_date=timezone.localdate() + datetime.timedelta(days=10)),
+                allowed=world.users["member_a"], denied=world.users["member_c"])
+
+
+@action_case("rural.offer_event")
+def _(world):
+    start = timezone.now() + datetime.timedelta(days=5)
+    return Case(kwargs=dict(organisation=world.enterprise_a, title="科普日 · 农业新技术展", kind="day", starts_at=start,
+                            ends_at=start + datetime.timedelta(hours=6)),
+                allowed=world.users["member_a"], denied=world.users["county_a"])
+
+
+@action_case("rural.issue_certificate")
+def _(world):
+    enrolment = Enrolment.objects.create(course=make_course(world), name="学员甲", phone="13900000001", attended=True)
+    return Case(kwargs={"enrolment": enrolment}, allowed=world.users["county_a"], denied=world.users["county_c"])
+
+
+def make_county_pairing(world, status="proposed", **extra) -> CountyPairing:
+    values = dict(strong=world.county_b, weak=world.county_a, basis="综合指数", status=status)
+    values.update(extra)
+    return CountyPairing.objects.create(**values)
+
+
+@action_case("rural.propose_county_pairing")
+def _(world):
+    # The weak county's own bureau (or its city) proposes; another city's admin may not.
+    return Case(kwargs=dict(weak=world.county_a, strong=world.county_b, basis="综合指数"),
+                allowed=world.users["county_a"], denied=world.users["city_c"])
+
+
+@action_case("rural.confirm_county_pairing")
+def _(world):
+    # Each county confirms for itself; the city over both counties may not confirm for them.
+    return Case(kwargs={"pairing": make_county_pairing(world)}, allowed=world.users["county_b"],
+                denied=world.users["city_ab"])
+
+
+@action_case("rural.log_pairing_activity")
+def _(world):
+    return Case(kwargs={"pairing": make_county_pairing(world, "active"), "happened_on": timezone.localdate(),
+                        "title": "技术骨干赴受援县交流"},
+                allowed=world.users["county_b"], denied=world.users["county_c"])
+
+
+@action_case("rural.end_county_pairing")
+def _(world):
+    return Case(kwargs={"pairing": make_county_pairing(world, "active")}, allowed=world.users["city_ab"],
+                denied=world.users["county_c"])
