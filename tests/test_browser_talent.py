@@ -57,17 +57,22 @@ def test_demand_plan_visit_confirmation(shandong, live_server, browser):
 
     talent_ctx, talent = page_for(browser, base, "t-talent")
     talent.goto(f"{base}/talent/")
+    assert "还差 30 天" in talent.inner_text("#my-assignments")  # the to-do: no confirmed days yet
     talent.click("#my-assignments li a")
-    talent.fill("#log-form input[name=days]", "2")
+    talent.fill("#log-form input[name=days]", "1")
     talent.fill("#log-form input[name=content]", "田间诊断条锈病，制定防治方案")
     talent.click("#log-visit")
     talent.wait_for_selector("#logs .log-status:has-text('待确认')")
     assignment_url = talent.url
 
-    firm.goto(assignment_url)
-    firm.select_option("#logs select[name=satisfaction]", "5")
+    # The firm reaches the log from its own page: the commissioner serving it, with a log to confirm.
+    firm.goto(f"{base}/talent/")
+    firm.click("#served li a")
+    assert firm.url == assignment_url
+    firm.select_option("#logs .confirm-form select", "5")
     firm.click("#logs .confirm-log")
     firm.wait_for_selector("#logs .log-status:has-text('已确认')")
+    assert "满意度 5/5" in firm.inner_text("#logs")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     firm.screenshot(path=str(SCREENSHOTS / "talent-log-confirmed.png"))
     for ctx in (firm_ctx, prov_ctx, talent_ctx):

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.core.files.base import ContentFile
+
 from countyinno.core.testing import Case, action_case
 from countyinno.talent import services
 from countyinno.talent.models import (Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
@@ -63,8 +65,8 @@ def _(world):
 def _(world):
     # The served firm may not log visits in the talent's name.
     assignment = _assignment(world, user=world.users["talent_a"])
-    return Case(kwargs={"assignment": assignment, "visited_on": datetime.date(2026, 3, 2), "days": 2,
-                        "content": "田间诊断条锈病"},
+    return Case(kwargs={"assignment": assignment, "visited_on": datetime.date(2026, 3, 2),
+                        "visited_until": datetime.date(2026, 3, 3), "days": 2, "content": "田间诊断条锈病"},
                 allowed=world.users["talent_a"], denied=world.users["member_a"])
 
 
@@ -91,3 +93,56 @@ def _(world):
     app = WorkstationApplication.objects.create(host=world.enterprise_a, kind="expert", expert_name="钱教授",
                                                 months_per_year=4, materials_complete=True)
     return Case(kwargs={"app": app, "approve": True}, allowed=world.users["city_ab"], denied=world.users["city_c"])
+
+
+def _log(world, **fields):
+    assignment = _assignment(world, user=world.users["talent_a"])
+    return ServiceLog.objects.create(assignment=assignment, visited_on=datetime.date(2026, 3, 2), days=1,
+                                     content="田间诊断条锈病", **fields)
+
+
+@action_case("talent.dispute_log")
+def _(world):
+    # The talent may not dispute their own log; the served firm does, with a reason.
+    return Case(kwargs={"log": _log(world), "reason": "当天未到企业现场服务"}, allowed=world.users["member_a"],
+                denied=world.users["talent_a"])
+
+
+@action_case("talent.answer_dispute")
+def _(world):
+    # The served firm may not answer its own dispute in the talent's name.
+    log = _log(world, status=ServiceLog.Status.REJECTED, dispute_reason="当天未到企业现场服务")
+    return Case(kwargs={"log": log, "reply": "当天在企业试验田指导，附现场照片", "days": "0.5"},
+                allowed=world.users["talent_a"], denied=world.users["member_a"])
+
+
+@action_case("talent.evaluate_service")
+def _(world):
+    # Another county may not evaluate service done in county A.
+    assignment = _assignment(world)
+    return Case(kwargs={"assignment": assignment, "score": "92.5", "comment": "解决了企业实际问题"},
+                allowed=world.users["county_a"], denied=world.users["county_b"])
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def materials():
+    return [("agreement", ContentFile(PDF, name="agreement.pdf")), ("expert", ContentFile(PDF, name="cv.pdf"))]
+
+
+@action_case("talent.file_workstation")
+def _(world):
+    # A member of another firm may not file an application in this firm's name.
+    return Case(kwargs={"host": world.enterprise_a, "kind": "expert", "expert_name": "钱教授", "months_per_year": 4,
+                        "materials": materials()},
+                allowed=world.users["member_a"], denied=world.users["member_c"])
+
+
+@action_case("talent.resubmit_workstation")
+def _(world):
+    # The city that returned it may not resubmit it for the host.
+    app = WorkstationApplication.objects.create(host=world.enterprise_a, kind="expert", expert_name="钱教授",
+                                                months_per_year=2, materials_complete=True, status="returned")
+    return Case(kwargs={"app": app, "months_per_year": 4, "other_stations": 0, "materials": materials()},
+                allowed=world.users["member_a"], denied=world.users["city_ab"])

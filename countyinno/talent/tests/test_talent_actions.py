@@ -180,10 +180,11 @@ def test_refused_review_on_a_visible_application_is_a_message_and_audited(world,
                                                 months_per_year=4, materials_complete=True)
     county = world.users["county_a"]
     client.force_login(county)
-    page = client.get("/talent/workstations/").content.decode()
+    assert "钱教授" in client.get("/talent/workstations/").content.decode()
+    page = client.get(f"/talent/workstations/{app.pk}/").content.decode()
     assert "钱教授" in page and 'name="approve"' not in page  # visible, but no buttons
     response = client.post(f"/talent/workstations/{app.pk}/review/", {"approve": "1"}, follow=True)
-    assert response.redirect_chain[-1] == ("/talent/workstations/", 302)
+    assert response.redirect_chain[-1] == (f"/talent/workstations/{app.pk}/", 302)
     assert "you may not do this" in response.content.decode()
     app.refresh_from_db()
     assert app.status == "submitted"
@@ -192,7 +193,7 @@ def test_refused_review_on_a_visible_application_is_a_message_and_audited(world,
     client.force_login(world.users["city_c"])  # another city: the application is out of scope
     assert client.post(f"/talent/workstations/{app.pk}/review/", {"approve": "1"}).status_code == 404
     client.force_login(world.users["city_ab"])
-    assert 'name="approve"' in client.get("/talent/workstations/").content.decode()
+    assert 'name="approve"' in client.get(f"/talent/workstations/{app.pk}/").content.decode()
     client.post(f"/talent/workstations/{app.pk}/review/", {"approve": "1"})
     app.refresh_from_db()
     assert app.status == "city_approved"
