@@ -145,11 +145,25 @@ def talent_todos(user) -> list[Todo]:
         status="pending").select_related("assignment__talent"), _url("talent:home"),
         lambda log: (f"{log.assignment.talent} · {log.visited_on:%Y-%m-%d}", _url("talent:assignment",
                                                                                   log.assignment_id), log.content[:30])))
+    def workstation(w):
+        return (f"{w.host} · {w.expert_name}", _url("talent:workstation", w.pk), w.get_status_display())
+
     out.append(_todo("workstations-review", "待审核的院士（专家）工作站备案",
                      WorkstationApplication.objects.restrict(user, "review").filter(
                          status__in=["submitted", "city_approved"]).select_related("host"),
-                     _url("talent:workstations"),
-                     lambda w: (f"{w.host} · {w.expert_name}", _url("talent:workstations"), w.get_status_display())))
+                     _url("talent:workstations"), workstation))
+    out.append(_todo("workstations-returned", "被退回、可修改后重新提交的工作站备案",
+                     WorkstationApplication.objects.restrict(user, "resubmit").select_related("host"),
+                     _url("talent:workstations"), workstation, urgent=True))
+    out.append(_todo("logs-disputed", "被服务单位提出异议、待您答复的服务日志",
+                     ServiceLog.objects.restrict(user, "answer").select_related("assignment__demand__requester"),
+                     _url("talent:home"),
+                     lambda log: (f"{log.assignment.demand.requester} · {log.visited_on:%Y-%m-%d}",
+                                  _url("talent:assignment", log.assignment_id), log.content[:30]), urgent=True))
+    out.append(_todo("assignments-evaluate", "待县级评价的科技特派员服务",
+                     Assignment.objects.restrict(user, "evaluate").filter(county_score__isnull=True)
+                     .select_related("talent", "demand__requester"), _url("talent:evaluations"),
+                     lambda a: (f"{a.talent} · {a.demand.requester}", _url("talent:assignment-evaluate", a.pk), "")))
     return out
 
 
