@@ -15,9 +15,12 @@ from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.engines.rules import contracts as rules
 from countyinno.regions.models import Region
 
+from decimal import Decimal
+
 from . import services
+from .labels import exact, plain
 from .models import RegistrationCounter, TechContract, TechnologyManager
-from .services import contract_payload
+from .services import contract_fingerprint, contract_payload, new_verification_code
 
 SUBTYPES = [("development", "entrusted"), ("development", "cooperative"), ("transfer", "know_how"),
             ("transfer", "patent"), ("licensing", "patent_license"), ("consulting", "consulting"),
@@ -56,14 +59,15 @@ def demo_contracts(ctx: DemoContext) -> dict:
             point = points.get(region.code) or points[region.city.code]
             category, subtype = SUBTYPES[int(rng.integers(len(SUBTYPES)))]
             signed = datetime.date(2025, 1, 1) + datetime.timedelta(days=int(rng.integers(0, 640)))
-            total = round(float(math.exp(rng.normal(math.log(60), 1.1))), 2)
-            costs = {"equipment": round(total * float(rng.uniform(0, 0.3)), 2)} if rng.random() < 0.3 else {}
+            total = Decimal(str(round(float(math.exp(rng.normal(math.log(60), 1.1))), 2)))
+            costs = ({"equipment": str((total * Decimal(str(round(float(rng.uniform(0, 0.3)), 2)))).quantize(Decimal("0.01")))}
+                     if rng.random() < 0.3 else {})
             agency = agencies[int(rng.integers(len(agencies)))] if rng.random() < 0.2 else None
             data = {"project_name": f"{FIELDS[i % len(FIELDS)]}{['关键技术', '工艺改进', '成套装备', '检测方法'][i % 4]}项目{i + 1:04d}",
                     "category": category, "subtype": subtype, "signed_on": signed.isoformat(),
                     "valid_from": signed.isoformat(), "valid_to": signed.replace(year=signed.year + 2).isoformat(),
                     "buyer": {"name": buyer.name, "credit_code": buyer.credit_code, "area_code": buyer.region.code},
-                    "technical_field": FIELDS[i % len(FIELDS)], "total_amount": total, "non_technical_costs": costs,
+                    "technical_field": FIELDS[i % len(FIELDS)], "total_amount": str(total), "non_technical_costs": costs,
                     "form": "written"}
             if category in ("transfer", "licensing"):
                 data["ip"] = {"number": f"ZL20{int(rng.integers(15, 24))}1{int(rng.integers(0, 10**7)):07d}.{i % 10}",
@@ -74,7 +78,7 @@ def demo_contracts(ctx: DemoContext) -> dict:
             if agency is not None:
                 data["agency"] = {"name": agency.name, "credit_code": agency.credit_code}
             payload = contract_payload(seller, point, data)
-            verdict = rules.check(payload, datetime.date(2026, 11, 1))
+            verdict = plain(rules.check(payload, datetime.date(2026, 11, 1)))
             decided = signed + datetime.timedelta(days=int(rng.integers(3, 25)))
             status = TechContract.Status.REGISTERED if verdict["registrable"] else TechContract.Status.REFUSED
             number = None
@@ -86,7 +90,12 @@ def demo_contracts(ctx: DemoContext) -> dict:
                 point=point, seller=seller, agency=agency, project_name=data["project_name"], category=category,
                 subtype=subtype, signed_on=signed, buyer_name=buyer.name, buyer_credit_code=buyer.credit_code,
                 buyer_area_code=buyer.region.code, technical_field=data["technical_field"], total_amount=total,
-                technical_amount=verdict["technical_transaction_amount"], payload=payload, verdict=verdict,
+                technical_amount=exact(verdict["technical_transaction_amount"]), payload=payload, verdict=verdict,
+                fingerprint=contract_fingerprint(seller.pk, data["buyer"], data["project_name"], signed, total),
+                verification_code=new_verification_code() if number else "",
+                # Most agencies have confirmed the deals that name them; a few answers are still awaited.
+                agency_status=("" if agency is None else TechContract.Reference.PENDING if i % 7 == 0
+                               else TechContract.Reference.CONFIRMED),
                 related_party=verdict["related_party"], status=status, due_on=signed + datetime.timedelta(days=30),
                 decided_on=decided, registration_number=number,
                 refusal_reasons=[f["reason"] for f in verdict["failed"]]))

@@ -1,7 +1,10 @@
 """技术合同成交额占 GDP 比重 for the monitoring survey, where the county's GDP is known."""
 
+from decimal import Decimal
+
 from countyinno.monitoring.services import platform_provider
 
+from .labels import exact
 from .services import county_turnover
 
 
@@ -13,4 +16,5 @@ def turnover_share_of_gdp(region, year):
     turnover = county_turnover(region, year)  # 万元
     if not turnover:
         return None  # no registrations on the platform that year: the county reports the figure
-    return round(100 * turnover / (gdp["value"] * 1e4), 4)  # GDP in 亿元
+    share = Decimal(100) * turnover / (exact(gdp["value"]) * Decimal(10000))  # GDP in 亿元
+    return float(share.quantize(Decimal("0.0001")))  # a percentage for the survey form

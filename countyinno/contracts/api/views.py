@@ -9,19 +9,23 @@ from countyinno.engines.rules.cli import validate_schema
 from countyinno.engines.rules.common import RuleInputError
 from countyinno.engines.rules.rulesets import RuleSetError
 
+from ..labels import plain
 from ..models import RegistrationPoint, TechContract
 
 
 class ContractSerializer(serializers.ModelSerializer):
     seller_name = serializers.CharField(source="seller.name", read_only=True)
     seller_region = serializers.CharField(source="seller.region.code", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    subtype_label = serializers.CharField(read_only=True)
 
     class Meta:
         model = TechContract
         fields = ["id", "registration_number", "status", "project_name", "category", "subtype", "signed_on",
-                  "seller", "seller_name", "seller_region", "buyer_name", "buyer_credit_code", "buyer_area_code",
+                  "seller", "seller_name", "seller_region", "buyer_name", "status_label", "category_label", "subtype_label", "buyer_credit_code", "buyer_area_code",
                   "total_amount", "technical_amount", "related_party", "due_on", "decided_on", "refusal_reasons",
-                  "verdict"]
+                  "verdict", "agency", "agency_status", "excluded", "market_listing"]
 
 
 class ContractViewSet(ScopedReadOnlyViewSet):
@@ -39,7 +43,7 @@ class ContractViewSet(ScopedReadOnlyViewSet):
         if problems:
             raise serializers.ValidationError({"contract": problems})
         try:
-            return Response(rules.check(request.data))
+            return Response(plain(rules.check(request.data)))
         except RuleInputError as exc:
             raise serializers.ValidationError({p.field: [f"{p.message_zh} / {p.message_en}"] for p in exc.problems})
         except RuleSetError as exc:

@@ -83,3 +83,53 @@ def _(world):
     # The neighbouring county's admin may not keep county A's attendance.
     return Case(kwargs={"course": course, "managers": [manager]}, allowed=world.users["county_a"],
                 denied=world.users["county_b"])
+
+
+@action_case("contracts.return_contract")
+def _(world):
+    # The seller may not send its own application back; the county admin over the point does.
+    return Case(kwargs={"contract": _submitted(world), "reason": "请补充技术合同文本附件"},
+                allowed=world.users["county_a"], denied=world.users["member_a"])
+
+
+@action_case("contracts.exclude_contract")
+def _(world):
+    contract = services.register(actor=None, contract=_submitted(world))
+    # Another city's admin may not flag county A's registration out of the statistics.
+    return Case(kwargs={"contract": contract, "kind": "non_technical", "note": "实为设备买卖合同"},
+                allowed=world.users["county_a"], denied=world.users["city_c"])
+
+
+@action_case("contracts.correct_contract")
+def _(world):
+    # A neighbouring firm may not rewrite enterprise A's application.
+    return Case(kwargs={"contract": _submitted(world), "data": contract_data(total_amount=280)},
+                allowed=world.users["member_a"], denied=world.users["member_a2"])
+
+
+@action_case("contracts.withdraw_contract")
+def _(world):
+    # The county admin decides applications; withdrawing one is the seller's own choice.
+    return Case(kwargs={"contract": _submitted(world)}, allowed=world.users["member_a"],
+                denied=world.users["county_a"])
+
+
+@action_case("contracts.answer_reference")
+def _(world):
+    agency = _agency(world)
+    contract = services.apply(actor=None, seller=world.enterprise_a, point=_point(world),
+                              data=contract_data(agency={"name": agency.name, "credit_code": agency.credit_code}))
+    # Only the named agency's members answer; the seller cannot confirm the reference on the agency's behalf.
+    return Case(kwargs={"contract": contract, "confirm": True}, allowed=agency.members.get(),
+                denied=world.users["member_a"])
+
+
+def _agency(world):
+    """A Jinan tech-transfer agency with one member account."""
+    from countyinno.accounts.models import Organisation, User
+    from countyinno.core.validators import make_credit_code
+
+    agency = Organisation.objects.create(name="济南技术转移中心（用例）", kind="agency", region=world.city_ab,
+                                         credit_code=make_credit_code("9", "1", "370100", "AGENCY009"))
+    User.objects.create(username="t-agency-case", role="org_member", organisation=agency)
+    return agency

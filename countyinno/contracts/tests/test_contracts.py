@@ -1,6 +1,8 @@
 import datetime
 import io
+import itertools
 import threading
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +22,12 @@ def points(world):
             "c": RegistrationPoint.objects.create(region=world.county_c, code="02", name="市南区登记点")}
 
 
+_serial = itertools.count(1)
+
+
 def apply(world, points, key="a", **overrides):
+    """Each call files a different deal (one contract is registered once: the same deal twice is refused)."""
+    overrides.setdefault("project_name", f"节能电机控制技术开发（{next(_serial)}）")
     return services.apply(actor=world.users["member_a"], seller=world.enterprise_a, point=points[key],
                           data=contract_data(**overrides))
 
@@ -75,20 +82,25 @@ def test_statistics_and_provider_follow_registrations(world, points):
     assert turnover_share_of_gdp(world.county_a, 2026) is None
     services.register(actor=world.users["county_a"], contract=apply(world, points))
     stats = services.statistics(world.users["city_ab"], 2026)
-    assert stats["total_amount"] == 260 and stats["by_county"][0]["seller__region__code"] == "370102"
+    assert stats["total_amount"] == Decimal(260) and stats["by_county"][0]["seller__region__code"] == "370102"
     assert services.statistics(world.users["county_c"], 2026)["count"] == 0
     assert turnover_share_of_gdp(world.county_a, 2026) == pytest.approx(100 * 260 / 2000e4)
 
 
 def test_agency_rewards_exclude_related_party_and_cap(world, points):
-    from countyinno.accounts.models import Organisation
+    from countyinno.accounts.models import Organisation, User
 
     agency = Organisation.objects.create(name="济南技术转移中心（测试）", kind="agency", region=world.city_ab,
                                          credit_code=make_credit_code("9", "1", "370100", "AGENCY001"))
     brokered = contract_data(agency={"name": agency.name, "credit_code": agency.credit_code}, total_amount=20000,
                              non_technical_costs={})
-    services.register(actor=world.users["county_a"], contract=apply(world, points, **brokered))
-    services.register(actor=world.users["county_a"], contract=apply(world, points, **dict(brokered, related_party=True)))
+    first = services.register(actor=world.users["county_a"], contract=apply(world, points, **brokered))
+    second = services.register(actor=world.users["county_a"],
+                               contract=apply(world, points, **dict(brokered, related_party=True, project_name="关联方技术开发")))
+    assert services.agency_rewards(2026) == []  # until the agency confirms, the references count for nothing
+    member = User.objects.create(username="t-agency-jn", role="org_member", organisation=agency)
+    for contract in (first, second):
+        services.answer_reference(actor=member, contract=contract, confirm=True)
     rows = services.agency_rewards(2026)
     assert len(rows) == 1 and rows[0]["brokered_amount"] == 20000 and rows[0]["contracts"] == 1
     assert rows[0]["reward"] == 100 and rows[0]["meets_filing_threshold"]  # 1 % capped at 100 万元
@@ -137,7 +149,7 @@ def test_numbers_stay_unique_under_50_concurrent_registrations(shandong):
     world = ScopeWorld.build()
     point = RegistrationPoint.objects.create(region=world.county_a, code="02", name="历下区登记点")
     contracts = [services.apply(actor=world.users["member_a"], seller=world.enterprise_a, point=point,
-                                data=contract_data()) for _ in range(50)]
+                                data=contract_data(project_name=f"并发登记项目{n}")) for n in range(50)]
     errors, barrier = [], threading.Barrier(50)
     admin = world.users["county_a"]
 
