@@ -124,6 +124,12 @@ def contract_todos(user) -> list[Todo]:
 
     out.append(_todo("contracts-decide", "待认定登记的技术合同", base.restrict(user, "decide").filter(
         status="submitted").order_by("due_on"), _url("contracts:list"), contract))
+    out.append(_todo("contracts-returned", "被登记点退回、待补正的合同登记申请",
+                     base.restrict(user, "correct").filter(status="returned"), _url("contracts:list"), contract,
+                     urgent=True))
+    out.append(_todo("contracts-reference", "将本机构列为中介、待确认的技术合同",
+                     base.restrict(user, "answer_reference").filter(agency_status="pending"),
+                     _url("contracts:list"), contract))
     if getattr(user, "admin_level", None) is None:
         out.append(_todo("contracts-mine", "本单位审核中的合同登记申请", base.restrict(user).filter(
             status="submitted", seller_id=getattr(user, "organisation_id", None)), _url("contracts:list"), contract))
