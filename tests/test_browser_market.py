@@ -41,7 +41,7 @@ def test_publish_demand_approve_and_see_matches(shandong, live_server, browser):
     admin = context.new_page()
     login(admin, base, "t-county-370102")
     admin.goto(f"{base}/market/review/")
-    admin.click("#review-list a")
+    admin.click("#review-list tbody a")
     admin.click("#approve-listing")
     admin.wait_for_selector("#listing-status:has-text('已发布')")
     assert admin.url == listing_url

@@ -14,7 +14,7 @@ from countyinno.core.demo import DemoContext, demo_generator
 from countyinno.regions.models import Region
 
 from . import events
-from .models import Listing
+from .models import Listing, MatchView, Negotiation, NegotiationMessage
 
 TOPICS = {
     "先进制造与自动化": [("数控机床热误差补偿", "C"), ("工业机器人视觉引导装配", "C"), ("激光焊接工艺优化", "C"),
@@ -79,5 +79,42 @@ def demo_techmarket(ctx: DemoContext) -> dict:
     for pairing in pairings:
         events.record_outcome(actor=None, pairing=pairing,
                                 outcome=str(rng.choice(["planned", "intent", "follow_up", "contract", "none"])))
+    negotiations = _demo_negotiations(pairings)
     return {"listings": len(listings), "published": sum(1 for x in listings if x.status == "published"),
-            "event_pairings": len(pairings)}
+            "event_pairings": len(pairings), "negotiations": negotiations}
+
+
+STAGE_OF_OUTCOME = {"intent": Negotiation.Status.INTEREST, "follow_up": Negotiation.Status.NEGOTIATING,
+                    "contract": Negotiation.Status.AGREED}
+
+
+def _demo_negotiations(pairings) -> int:
+    """The market's chain for the event's pairings: each firm opened its match; those that showed intent on
+    site expressed interest, those following up negotiate, those that signed agreed."""
+    from countyinno.accounts.models import User
+
+    now, made = timezone.now(), 0
+    for pairing in pairings:
+        demand, offer = pairing.demand, pairing.achievement
+        if demand.organisation_id == offer.organisation_id:
+            continue
+        buyer = User.objects.filter(organisation_id=demand.organisation_id, role="org_member", is_active=True).first()
+        if buyer is None:
+            continue
+        MatchView.objects.get_or_create(listing=offer, source=demand, defaults={"user": buyer})
+        stage = STAGE_OF_OUTCOME.get(pairing.outcome)
+        if stage is None or Negotiation.objects.filter(listing=offer, party_id=demand.organisation_id).exists():
+            continue
+        replied = stage != Negotiation.Status.INTEREST
+        agreed = stage == Negotiation.Status.AGREED
+        negotiation = Negotiation.objects.create(
+            listing=offer, party_id=demand.organisation_id, opened_by=buyer, source=demand, status=stage,
+            replied_at=now if replied else None, owner_agreed_at=now if agreed else None,
+            party_agreed_at=now if agreed else None, agreed_at=now if agreed else None)
+        NegotiationMessage.objects.create(negotiation=negotiation, author=buyer, organisation_id=demand.organisation_id,
+                                          body=f"我单位在对接会上了解到「{offer.title}」，希望进一步洽谈合作方式。")
+        if replied:
+            NegotiationMessage.objects.create(negotiation=negotiation, organisation_id=offer.organisation_id,
+                                              body="欢迎来访，可先安排技术交流，再商定许可或合作开发方式。")
+        made += 1
+    return made

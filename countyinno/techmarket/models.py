@@ -35,9 +35,9 @@ class Listing(AuditedModel, TimeStampedModel):
     trl = models.PositiveSmallIntegerField("技术成熟度 TRL", null=True, blank=True)
     ip_items = models.JSONField("知识产权", default=list, blank=True)
     transfer_modes = models.JSONField("转化方式", default=list, blank=True)
-    price = models.FloatField("价格（万元，空为面议）", null=True, blank=True)
-    budget_min = models.FloatField("预算下限（万元）", null=True, blank=True)
-    budget_max = models.FloatField("预算上限（万元）", null=True, blank=True)
+    price = models.DecimalField("价格（万元，空为面议）", max_digits=12, decimal_places=2, null=True, blank=True)
+    budget_min = models.DecimalField("预算下限（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    budget_max = models.DecimalField("预算上限（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
     indicators = models.JSONField("技术指标", default=list, blank=True)
     hide_company = models.BooleanField("隐藏企业名称", default=False)
     tender = models.BooleanField("揭榜挂帅", default=False)
@@ -47,6 +47,8 @@ class Listing(AuditedModel, TimeStampedModel):
     status_reason = models.CharField("状态说明", max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     reconfirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the owner was told the listing is about to expire (once per validity period; reset on reconfirming).
+    expiry_reminded_at = models.DateTimeField("到期提醒时间", null=True, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = RestrictedManager()
@@ -64,6 +66,31 @@ class Listing(AuditedModel, TimeStampedModel):
 
     def display_owner(self) -> str:
         return "（企业名称隐藏）" if self.hide_company else self.organisation.name
+
+    @staticmethod
+    def wan(value) -> str:
+        """An amount in 万元 as people write it (120, 35.5), exact; '' for none."""
+        from decimal import Decimal
+
+        return f"{Decimal(str(value)).normalize():f}" if value is not None else ""
+
+    def price_text(self) -> str:
+        return self.wan(self.price)
+
+    def budget_min_text(self) -> str:
+        return self.wan(self.budget_min)
+
+    def budget_max_text(self) -> str:
+        return self.wan(self.budget_max)
+
+    def expires_on(self, reconfirm_days: int):
+        """The day it expires: its validity date, or the end of the reconfirmation period if earlier."""
+        import datetime
+
+        dates = [self.valid_until]
+        if self.reconfirmed_at:
+            dates.append((self.reconfirmed_at + datetime.timedelta(days=reconfirm_days)).date())
+        return min(d for d in dates if d)
 
 
 class ConfidentialAccess(AuditedModel):
@@ -139,3 +166,115 @@ class EventPairing(AuditedModel):
 
     def __str__(self):
         return f"{self.demand} ↔ {self.achievement}"
+
+
+class Bookmark(AuditedModel):
+    """收藏 — a user keeps a listing to come back to."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="market_bookmarks")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField("收藏时间", auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(owner="user")
+
+    class Meta:
+        unique_together = [("user", "listing")]
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "收藏 bookmark"
+
+    def __str__(self):
+        return f"{self.user} ☆ {self.listing}"
+
+
+class MatchView(AuditedModel):
+    """A member opened a listing shown among the matches of their own organisation's listing: the first step
+    of the market's chain (match viewed → interest → negotiation → agreed deal). Once per pair of listings."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="match_views")
+    source = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField("浏览时间", auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(owner="user")  # counted in aggregate for the node's admins; each row is the viewer's
+
+    class Meta:
+        unique_together = [("listing", "source")]
+        verbose_name = verbose_name_plural = "匹配浏览 match viewed"
+
+    def __str__(self):
+        return f"{self.source} → {self.listing}"
+
+
+class Negotiation(AuditedModel, TimeStampedModel):
+    """意向与洽谈 — an organisation's expression of interest in a listing and the negotiation that follows,
+    between the listing's owner and that organisation; the admins over the listing's market node follow it."""
+
+    class Status(models.TextChoices):
+        INTEREST = "interest", "已表达意向 interest"
+        NEGOTIATING = "negotiating", "洽谈中 negotiating"
+        AGREED = "agreed", "双方同意 agreed"
+        CLOSED = "closed", "已结束 closed"
+
+    listing = models.ForeignKey(Listing, verbose_name="条目", on_delete=models.CASCADE, related_name="negotiations")
+    party = models.ForeignKey("accounts.Organisation", verbose_name="意向方", on_delete=models.CASCADE, related_name="+")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    source = models.ForeignKey(Listing, verbose_name="意向方的条目", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.INTEREST, db_index=True)
+    replied_at = models.DateTimeField("发布方首次回复", null=True, blank=True)
+    owner_agreed_at = models.DateTimeField("发布方同意", null=True, blank=True)
+    party_agreed_at = models.DateTimeField("意向方同意", null=True, blank=True)
+    agreed_at = models.DateTimeField("达成一致", null=True, blank=True)
+    closed_reason = models.CharField("结束原因", max_length=300, blank=True)
+
+    objects = RestrictedManager()
+    # Owner's members and the node's admins by the rule; the interested party through the view predicate.
+    scope = ScopeRule(region="listing__market_node", organisation="listing__organisation")
+
+    class Meta:
+        unique_together = [("listing", "party")]
+        ordering = ["-updated_at", "-id"]
+        verbose_name = verbose_name_plural = "意向与洽谈 negotiation"
+
+    def __str__(self):
+        return f"{self.party} ↔ {self.listing}"
+
+    def side_of(self, organisation_id) -> str | None:
+        """"owner" or "party" for an organisation in this negotiation, else None."""
+        if organisation_id and organisation_id == self.listing.organisation_id:
+            return "owner"
+        if organisation_id and organisation_id == self.party_id:
+            return "party"
+        return None
+
+    @property
+    def seller(self):
+        """Who sells the technology (and files the contract registration): the achievement's owner, or
+        the organisation answering a demand."""
+        return self.listing.organisation if self.listing.kind == Listing.Kind.ACHIEVEMENT else self.party
+
+    @property
+    def buyer(self):
+        return self.party if self.listing.kind == Listing.Kind.ACHIEVEMENT else self.listing.organisation
+
+
+class NegotiationMessage(AuditedModel):
+    """One message of a negotiation, from one side to the other."""
+
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = RestrictedManager()
+    scope = ScopeRule(region="negotiation__listing__market_node", organisation="negotiation__listing__organisation")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = verbose_name_plural = "洽谈消息 negotiation message"
+
+    def __str__(self):
+        return f"{self.organisation}: {self.body[:40]}"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from countyinno.core.testing import Case, action_case
 from countyinno.techmarket import services
-from countyinno.techmarket.models import EventPairing, Listing, MatchEvent, Subscription
+from countyinno.techmarket.models import Bookmark, EventPairing, Listing, MatchEvent, Subscription
 
 DEMAND = dict(title="寻求锂电池正极材料改性技术支持", summary="提升高镍正极循环寿命",
               public_description="现有产品循环寿命不足，希望与高校院所合作攻关。", keywords=["锂电池", "正极"],
@@ -144,3 +144,70 @@ def _(world):
     return Case(kwargs={"subscription": subscription}, allowed=world.users["member_a"],
                 denied=world.users["member_a2"])
 
+
+
+@action_case("techmarket.remind_expiring")
+def _(world):
+    # Platform work only: nobody sends the reminders by hand.
+    listing = published(world.enterprise_a, valid_until=timezone.localdate() + datetime.timedelta(days=5))
+    assert listing.status == "published"
+    return Case(kwargs={}, allowed=None, denied=world.users["province"])
+
+
+# ------------------------------------------------------------------ bookmarks
+@action_case("techmarket.bookmark_listing")
+def _(world):
+    # Anyone signed in keeps another's published listing (an individual talent too); not one's own.
+    return Case(kwargs={"listing": published(world.enterprise_c, "achievement")}, allowed=world.users["talent_a"],
+                denied=world.users["member_c"])
+
+
+@action_case("techmarket.remove_bookmark")
+def _(world):
+    bookmark = Bookmark.objects.create(user=world.users["member_a"], listing=published(world.enterprise_c))
+    return Case(kwargs={"bookmark": bookmark}, allowed=world.users["member_a"], denied=world.users["member_a2"])
+
+
+# ------------------------------------------------------------------ interest and negotiation
+def negotiation(world, *, replied=False):
+    offer = published(world.enterprise_c, "achievement")
+    opened = services.express_interest(actor=world.users["member_a"], listing=offer, body="我单位有意向")
+    if replied:
+        services.post_message(actor=world.users["member_c"], negotiation=opened, body="欢迎，请来电")
+        opened.refresh_from_db()
+    return opened
+
+
+@action_case("techmarket.record_match_view")
+def _(world):
+    # The owner opening its own listing is no match view; another organisation's member is.
+    demand = published(world.enterprise_a)
+    offer = published(world.enterprise_c, "achievement")
+    return Case(kwargs={"listing": offer, "source": demand}, allowed=world.users["member_a"],
+                denied=world.users["member_c"])
+
+
+@action_case("techmarket.express_interest")
+def _(world):
+    # An individual talent acts as a person, not for an organisation: no expression of interest.
+    return Case(kwargs={"listing": published(world.enterprise_c, "achievement"), "body": "我单位有合作意向"},
+                allowed=world.users["member_a"], denied=world.users["talent_a"])
+
+
+@action_case("techmarket.post_message")
+def _(world):
+    # The node's admin follows the negotiation but does not write in it; a third firm sees nothing.
+    return Case(kwargs={"negotiation": negotiation(world), "body": "欢迎来访洽谈"}, allowed=world.users["member_c"],
+                denied=world.users["county_c"])
+
+
+@action_case("techmarket.agree_deal")
+def _(world):
+    return Case(kwargs={"negotiation": negotiation(world, replied=True)}, allowed=world.users["member_a"],
+                denied=world.users["member_a2"])
+
+
+@action_case("techmarket.close_negotiation")
+def _(world):
+    return Case(kwargs={"negotiation": negotiation(world), "reason": "已另选合作方"}, allowed=world.users["member_c"],
+                denied=world.users["county_c"])
