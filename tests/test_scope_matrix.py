@@ -39,7 +39,8 @@ def build(label, world, key):
     from countyinno.monitoring.models import (CountySubmission, IndexResult, IndexRun, ReviewComment,
                                               SubmissionValue)
     from countyinno.rural.models import Course, Enrolment, FarmerQuestion, OutreachEvent, Pairing, Registration
-    from countyinno.techmarket.models import ConfidentialAccess, Listing
+    from countyinno.accounts.models import Organisation
+    from countyinno.techmarket.models import ConfidentialAccess, Listing, Negotiation, NegotiationMessage
     from countyinno.talent.models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                                           WorkstationApplication)
 
@@ -55,6 +56,14 @@ def build(label, world, key):
     def enterprise():
         return Enterprise.objects.get_or_create(organisation=org, defaults={
             "industry": "C3911", "size": "small", "founded": datetime.date(2015, 1, 1)})[0]
+
+    def negotiation():
+        # A published listing of the county's firm and an interested firm with no users in the test world.
+        listing = Listing.objects.create(kind="achievement", organisation=org, market_node=county, title="矩阵成果",
+                                         summary="x", public_description="x", field="新材料", industry="C",
+                                         valid_until=datetime.date(2030, 1, 1), status="published")
+        party = Organisation.objects.create(name=f"矩阵意向方{key}", kind="enterprise", region=county)
+        return Negotiation.objects.create(listing=listing, party=party, status="negotiating")
 
     def talent():
         return Talent.objects.get_or_create(name=f"矩阵人才{key}", home_unit=org)[0]
@@ -119,6 +128,9 @@ def build(label, world, key):
             kind="achievement", organisation=org, market_node=county, title="矩阵成果", summary="x",
             public_description="x", field="新材料", industry="C", valid_until=datetime.date(2030, 1, 1)),
             organisation=world.enterprise_a2, approved=True),
+        "techmarket.Negotiation": negotiation,
+        "techmarket.NegotiationMessage": lambda: NegotiationMessage.objects.create(negotiation=negotiation(),
+                                                                                   organisation=org, body="x"),
         "rural.FarmerQuestion": lambda: FarmerQuestion.objects.create(
             asker="农户", phone="13800000000", region=county, field="小麦", text="问题", status="unrouted"),
         "rural.Enrolment": lambda: Enrolment.objects.create(course=Course.objects.create(
