@@ -242,3 +242,40 @@ def test_a_write_goes_through_while_a_backup_reads(shandong):
         assert User.objects.count() == before  # the snapshot does not see the new row
     assert done["seconds"] < 2, "the writer waited for the backup"
     assert User.objects.filter(username="written-during-backup").exists()
+
+
+def test_exports_neutralise_formulas(world, client):
+    """An organisation named =HYPERLINK(...) arrives in an official's Excel export as text, not a formula."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from countyinno.core import audit
+
+    with audit.system("test: hostile name"):
+        org = world.enterprise_a
+        org.name = '=HYPERLINK("http://evil.example","点击")'
+        org.save()
+    client.force_login(world.users["county_a"])
+    response = client.get("/accounts/organisations/export.xlsx")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert any(v.startswith("'=HYPERLINK") for v in values)
+    assert not any(v.startswith("=") for v in values)
+
+
+def test_signed_in_pages_are_not_cached_and_errors_are_bilingual(world, client):
+    client.force_login(world.users["county_a"])
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    missing = client.get("/enterprises/999999999/")
+    assert missing.status_code == 404
+    text = missing.content.decode()
+    assert "页面不存在" in text and "Page not found" in text and 'href="/"' in text
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_security_headers_on_the_https_redirect(client):
+    response = client.get("/rural/", secure=False)
+    assert response.status_code == 301
+    assert "Content-Security-Policy" in response.headers and response.headers["X-Content-Type-Options"] == "nosniff"
