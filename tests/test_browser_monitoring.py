@@ -86,17 +86,24 @@ def test_annual_cycle(shandong, live_server, browser, tmp_path):
     page.wait_for_selector("#job-next", timeout=60000)
     page.click("#job-next")
 
-    # 5. The ranking page and the map show it.
+    # 5. The ranking page (paged, 50 rows) and the map show it; the province checks it, then publishes it.
     page.wait_for_selector("#ranking-table")
-    assert page.locator("#ranking-table tbody tr").count() == 136
-    assert page.locator("#ranking-table tr[data-code='370102']").count() == 1
+    assert page.locator("#ranking-table tbody tr").count() == 50
+    page.select_option("#ranking-filter select[name=city]", "370100")
+    page.click("#ranking-filter button")
+    page.wait_for_selector("#ranking-table tr[data-code='370102']")
+    assert "136" in page.locator("h2:has-text('排名')").first.inner_text()
     page.wait_for_selector("#run-map[data-rendered='136']", timeout=20000)
     page.select_option("#metric", "D2")
     page.wait_for_selector("#run-map[data-metric='D2']", timeout=20000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "monitoring-ranking.png"), full_page=False)
-    # The county official sees its own row only.
-    county.goto(page.url)
-    assert county.locator("#ranking-table tbody tr").count() == 1
+    page.click("#publish-run")
+    page.wait_for_selector("#run-publication:has-text('已发布')")
+    # The county official now sees the province (published results) and its own place in it.
+    county.click("nav >> text=指数排名")
+    county.wait_for_selector("#my-county")
+    assert county.locator("#my-rank").inner_text().endswith("/ 136")
+    county.wait_for_selector("#run-map[data-rendered='136']", timeout=20000)
     for ctx in (context, county_context, city_context):
         ctx.close()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from countyinno.core.errors import ImportFailed, RowError, bilingual
+from countyinno.core.uploads import UploadRefused, guarded_rows, open_workbook
 
 from .models import CountySubmission
 from .services import previous_values
@@ -19,7 +19,6 @@ META_SHEET = "_meta"
 HEADER = ["指标代码 code", "指标名称 indicator", "单位 unit", "有效范围 valid range", "上年值 last year",
           "本年值 value", "变动说明 explanation"]
 FIRST_ROW = 3
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 def template_version(submission: CountySubmission) -> str:
@@ -64,23 +63,21 @@ def build_template(submission: CountySubmission) -> bytes:
     return buffer.getvalue()
 
 
-def read_template(submission: CountySubmission, content: bytes) -> tuple[dict, dict, dict]:
-    """Parse an uploaded template: (values, explanations, row numbers). Refuses foreign or wrong files."""
+def read_template(submission: CountySubmission, content) -> tuple[dict, dict, dict]:
+    """Parse an uploaded template (bytes or an UploadedFile): (values, explanations, row numbers).
+
+    The file goes through the platform's guarded reader (core.uploads): size, zip bombs, sheet and cell
+    limits are refused before or while parsing; foreign or wrong templates are refused by name."""
     def fail(message_zh, message_en, sheet=None, row=None, field=None):
         raise ImportFailed([RowError(row, field, bilingual(message_zh, message_en), sheet)])
 
-    if len(content) > MAX_UPLOAD_BYTES:
-        fail(f"文件过大（{len(content) // 1024} KB），上限 {MAX_UPLOAD_BYTES // 1024} KB",
-             f"file too large ({len(content) // 1024} KB); the limit is {MAX_UPLOAD_BYTES // 1024} KB")
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        fail("不是有效的 Excel (.xlsx) 文件", "not a valid Excel (.xlsx) file")
     try:
-        workbook = load_workbook(io.BytesIO(content), data_only=True, read_only=False)
-    except Exception:  # openpyxl raises many kinds for damaged files
-        fail("Excel 文件已损坏或格式不支持", "the Excel file is damaged or not supported")
+        workbook = open_workbook(content, read_only=True, data_only=True)
+    except UploadRefused as exc:
+        raise ImportFailed([RowError(None, None, message) for message in exc.messages]) from None
     if META_SHEET not in workbook.sheetnames or DATA_SHEET not in workbook.sheetnames:
         fail("不是本平台的填报模板，请下载本次调查的模板", "not a CountyInno survey template; download this campaign's template")
-    meta = {str(r[0].value): r[1].value for r in workbook[META_SHEET].iter_rows(max_col=2) if r[0].value}
+    meta = {str(r[0]): r[1] for r in guarded_rows(workbook[META_SHEET]) if len(r) >= 2 and r[0]}
     expected = template_version(submission)
     if meta.get("template") != "countyinno-survey":
         fail("不是本平台的填报模板", "not a CountyInno survey template", META_SHEET)
@@ -90,24 +87,26 @@ def read_template(submission: CountySubmission, content: bytes) -> tuple[dict, d
     if str(meta.get("campaign")) != str(submission.campaign_id) or str(meta.get("region")) != submission.region.code:
         fail(f"模板属于其他调查或县（{meta.get('year')} 年，{meta.get('region')}）",
              f"the template belongs to another campaign or county ({meta.get('year')}, {meta.get('region')})", META_SHEET)
-    sheet = workbook[DATA_SHEET]
-    header = [c.value for c in sheet[2]]
-    if header[:len(HEADER)] != HEADER:
-        fail("表头被修改，请使用原模板", "the header row was changed; use the original template", DATA_SHEET, 2)
     values, explanations, rows, errors = {}, {}, {}, []
-    for row in sheet.iter_rows(min_row=FIRST_ROW, max_col=7):
-        line = row[0].row
-        code = row[0].value
+    for line, row in enumerate(guarded_rows(workbook[DATA_SHEET]), start=1):
+        row = (list(row) + [None] * 7)[:7]
+        if line < FIRST_ROW - 1:
+            continue
+        if line == FIRST_ROW - 1:
+            if row != HEADER:
+                fail("表头被修改，请使用原模板", "the header row was changed; use the original template", DATA_SHEET, line)
+            continue
+        code = row[0]
         if code in (None, ""):
-            if any(c.value not in (None, "") for c in row[4:7]):
+            if any(v not in (None, "") for v in row[4:7]):
                 errors.append(RowError(line, "A", bilingual("缺少指标代码", "missing indicator code"), DATA_SHEET))
             continue
         code = str(code).strip()
         if code in values:
             errors.append(RowError(line, "A", bilingual(f"指标 {code} 重复", f"indicator {code} appears twice"), DATA_SHEET))
             continue
-        values[code] = row[5].value
-        explanations[code] = str(row[6].value or "")
+        values[code] = row[5]
+        explanations[code] = str(row[6] or "")
         rows[code] = line
     if errors:
         raise ImportFailed(errors)

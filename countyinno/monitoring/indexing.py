@@ -26,7 +26,7 @@ from countyinno.engines.composite.uncertainty import monte_carlo
 from countyinno.regions.models import Region
 
 from .models import CountySubmission, IndexResult, IndexRun, SubmissionValue, SurveyCampaign
-from .permissions import can_compute_index_run, can_run_index
+from .permissions import can_compute_index_run, can_publish_index_run, can_run_index
 
 PANEL_YEARS = 5
 # Defaults for county monitoring (docs/monitoring.md): panel min-max so years compare.
@@ -131,6 +131,20 @@ def complete_index_run(*, actor, run: IndexRun, results: list[IndexResult], summ
         IndexResult.objects.filter(run=run).delete()
         IndexResult.objects.bulk_create(results, batch_size=500)
     _set_status(run, IndexRun.Status.SUCCEEDED, finished_at=timezone.now(), summary=summary)
+    return run
+
+
+@action(permission=can_publish_index_run, target="run")
+def publish_index_run(*, actor, run: IndexRun) -> IndexRun:
+    """Publish a computed run: from now on every official of the province sees all its results."""
+    run.refresh_from_db()
+    if run.status != IndexRun.Status.SUCCEEDED:
+        raise ValidationError(bilingual("只能发布已完成的测算", "only a finished run can be published"))
+    if run.published_at is None:
+        run.published_at = timezone.now()
+        run.published_by = actor if getattr(actor, "pk", None) else None
+        run.save(update_fields=["published_at", "published_by"])
+        audit.record_state_change(run, "unpublished", "published")
     return run
 
 

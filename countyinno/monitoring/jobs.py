@@ -10,10 +10,13 @@ import contextlib
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from countyinno.core import audit, jobs
+import datetime
 
-from . import indexing, reports
-from .models import IndexRun
+from countyinno.core import audit, jobs
+from countyinno.core.schedule import periodic
+
+from . import indexing, reports, services
+from .models import IndexRun, SurveyCampaign
 
 
 def _as_job_user(user, why: str):
@@ -34,7 +37,9 @@ def index_run_job(job, run_id: int):
             raise
         indexing.complete_index_run(actor=actor, run=run, results=results, summary=summary)
     job.progress(1.0, "完成 done")
-    return {**summary, "next_url": reverse("monitoring:run", args=[run.pk])}
+    message = (f"测算完成：{summary.get('counties')} 个县（市、区），{len(summary.get('years') or [])} 个年度，"
+               f"{summary.get('indicators')} 项指标 / index computed for {summary.get('counties')} counties")
+    return {**summary, "message": message, "next_url": reverse("monitoring:run", args=[run.pk])}
 
 
 def _run_and_user(run_id: int, user_id: int):
@@ -50,7 +55,9 @@ def report_html_job(job, run_id: int, user_id: int, scope: str = ""):
     html = reports.render_html(run, user)
     reports.store_html(run, user, html)
     job.progress(1.0, "完成 done")
-    return {"next_url": reverse("monitoring:run-report-html", args=[run.pk]), "bytes": len(html.encode())}
+    size = len(html.encode())
+    return {"next_url": reverse("monitoring:run-report-html", args=[run.pk]), "bytes": size,
+            "message": f"网页版报告已生成（{size // 1024} KB） / HTML report ready"}
 
 
 @jobs.register("monitoring.report", idempotent=True)
@@ -65,4 +72,15 @@ def report_pdf_job(job, run_id: int, user_id: int):
     pdf = reports.html_to_pdf(html)
     reports.store_pdf(run, user, pdf)
     job.progress(1.0, "完成 done")
-    return {"download_url": reverse("monitoring:run-report-pdf", args=[run.pk]), "bytes": len(pdf)}
+    return {"download_url": reverse("monitoring:run-report-pdf", args=[run.pk]), "bytes": len(pdf),
+            "message": f"PDF 报告已生成（{len(pdf) // 1024} KB） / PDF report ready"}
+
+
+@periodic("monitoring.remind_overdue", seconds=3600)
+def remind_overdue_counties() -> int:
+    """Every hour, look for overdue counties; each is reminded at most once a day (runs as system work)."""
+    reminded = 0
+    for campaign in SurveyCampaign.objects.filter(status=SurveyCampaign.Status.OPEN):
+        reminded += services.remind_overdue(actor=None, campaign=campaign,
+                                            min_interval=datetime.timedelta(hours=23, minutes=30))
+    return reminded

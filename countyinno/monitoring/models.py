@@ -122,8 +122,10 @@ class CountySubmission(AuditedModel, TimeStampedModel):
                                related_name="+")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     revision = models.PositiveIntegerField("修订号", default=0, help_text="optimistic lock: bumped by every save")
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    approved_at = models.DateTimeField("审定时间", null=True, blank=True)
+    reminded_at = models.DateTimeField("最近催报时间", null=True, blank=True)
+    reminder_count = models.PositiveIntegerField("催报次数", default=0)
 
     objects = RestrictedManager()
     scope = ScopeRule(region="region")
@@ -135,6 +137,14 @@ class CountySubmission(AuditedModel, TimeStampedModel):
 
     def __str__(self):
         return f"{self.campaign.year} {self.region.name}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """The deadline has passed and the county has not handed its answers in."""
+        from django.utils import timezone
+
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED) and \
+            self.campaign.status == SurveyCampaign.Status.OPEN and timezone.localdate() > self.campaign.deadline
 
     @property
     def is_editable(self) -> bool:
@@ -209,6 +219,10 @@ class IndexRun(AuditedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField("摘要", default=dict, blank=True)
     error = models.TextField(blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True,
+                                        help_text="a published run's results are province-wide information for every official")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
 
     objects = RestrictedManager()
     scope = ScopeRule(region="campaign__province", public_view=True)

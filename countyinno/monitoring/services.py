@@ -14,15 +14,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from countyinno.core import audit
-from countyinno.core.actions import action
+from countyinno.core.actions import action, require
+from countyinno.core.notifications import notify
 from countyinno.core.errors import ImportFailed, RowError, bilingual
 from countyinno.regions.models import Region
 
 from .models import (CountySubmission, FrameworkNode, IndicatorFramework, ReviewComment, SubmissionValue,
                      SurveyCampaign)
-from .permissions import (can_change_campaign, can_change_framework, can_city_review_submission,
+from .permissions import (can_batch_review, can_change_campaign, can_change_framework, can_city_review_submission,
                           can_create_framework, can_edit_node, can_edit_submission, can_open_campaign,
-                          can_province_review_submission, can_submit_submission)
+                          can_province_review_submission, can_remind_campaign, can_submit_submission)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NODE_FIELDS = ["code", "kind", "parent_code", "name", "name_en", "direction", "weight", "unit", "min_value",
@@ -220,6 +221,18 @@ def previous_values(submission: CountySubmission) -> dict[str, float]:
     return {code: value for code, value in earlier.values.values_list("node__code", "value") if value is not None}
 
 
+class JumpError(RowError):
+    """A value that moved more than the indicator's threshold from last year without an explanation:
+    the field to fix is the explanation."""
+
+
+def needs_explanation(node: FrameworkNode, value, last) -> bool:
+    """Does `value` move more than the indicator's threshold from last year's `last`?"""
+    if value is None or last in (None, 0):
+        return False
+    return abs(float(value) - last) / abs(last) > node.jump_threshold
+
+
 def check_values(submission: CountySubmission, values: dict[str, object], explanations: dict[str, str],
                  *, final: bool = False, sheet: str | None = None, rows: dict[str, int] | None = None) -> tuple[dict, list[RowError]]:
     """Validate raw inputs per indicator; returns cleaned floats and every problem (nothing saved)."""
@@ -253,7 +266,7 @@ def check_values(submission: CountySubmission, values: dict[str, object], explan
         last = previous.get(code)
         if last not in (None, 0) and abs(number - last) / abs(last) > node.jump_threshold \
                 and not (explanations.get(code) or "").strip():
-            errors.append(RowError(where, code, bilingual(
+            errors.append(JumpError(where, code, bilingual(
                 f"{node.name}：较上年（{last:g}）变动 {abs(number - last) / abs(last):.0%}，超过 {node.jump_threshold:.0%}，请填写说明",
                 f"{node.code}: changed {abs(number - last) / abs(last):.0%} from last year ({last:g}), more than "
                 f"{node.jump_threshold:.0%}; an explanation is required"), sheet))
@@ -385,3 +398,77 @@ def transition(*, actor, submission: CountySubmission, action: str, comment: str
     if action not in STEP_ACTIONS:
         raise ValidationError(bilingual(f"未知操作 {action}", f"unknown action {action}"))
     return STEP_ACTIONS[action](actor=actor, submission=submission, comment=comment)
+
+
+# ------------------------------------------------------------------ many submissions at once
+def batch_step(user, submission: CountySubmission) -> str | None:
+    """The approval step this user may take on the submission now, if any (city, then province)."""
+    for step in ("city_approve", "province_approve"):
+        sources, _, may = TRANSITIONS[step]
+        if submission.status in sources and may(user, submission):
+            return step
+    return None
+
+
+@action(permission=can_batch_review, target=None)
+def batch_approve_submissions(*, actor, submissions, comment: str = "") -> dict:
+    """Approve every chosen submission the actor may approve now (city: 待市级审核 → 待省级审核; province:
+    待省级审核 → 已审定). Each one asks its own review predicate and gets its own review comment and audit
+    entries; the ones the actor may not approve now are counted and left as they are."""
+    done, skipped = [], []
+    for submission in submissions:
+        step = batch_step(actor, submission)
+        if step is None:
+            skipped.append(submission)
+            continue
+        require(TRANSITIONS[step][2], actor, submission)
+        done.append(_move(actor, submission, step, comment or "批量审核通过 / approved in a batch"))
+    return {"approved": done, "skipped": skipped}
+
+
+# ------------------------------------------------------------------ 催报: reminders to overdue counties
+def overdue_submissions(campaign: SurveyCampaign, today: datetime.date | None = None):
+    """Submissions of an open campaign past its deadline that the county has not handed in."""
+    today = today or timezone.localdate()
+    if campaign.status != SurveyCampaign.Status.OPEN or today <= campaign.deadline:
+        return CountySubmission.objects.none()
+    return campaign.submissions.filter(status__in=[CountySubmission.Status.DRAFT, CountySubmission.Status.RETURNED])
+
+
+def county_admins(submission: CountySubmission) -> list:
+    """The users who may hand this county's answers in: the ones a reminder is for."""
+    from countyinno.accounts.models import User
+    from countyinno.accounts.roles import COUNTY
+
+    candidates = User.objects.filter(region=submission.region, role=COUNTY, is_active=True)
+    return [u for u in candidates if can_submit_submission(u, submission)]
+
+
+@action(permission=can_remind_campaign, target="campaign")
+def remind_overdue(*, actor, campaign: SurveyCampaign, min_interval: datetime.timedelta | None = None) -> int:
+    """催报: an in-app notice to the admins of every overdue county in the actor's area (all of them when
+    the platform sends the daily reminder). `min_interval`: skip counties reminded more recently than that.
+    Each reminded submission records when and how often it was reminded (audited)."""
+    overdue = overdue_submissions(campaign).select_related("region", "region__city", "campaign")
+    if actor is not None:
+        overdue = overdue.filter(pk__in=CountySubmission.objects.restrict(actor).values("pk"))
+    now = timezone.now()
+    if min_interval is not None:
+        from django.db.models import Q
+
+        overdue = overdue.filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - min_interval))
+    from django.urls import reverse
+
+    reminded = 0
+    for submission in overdue:
+        notify(county_admins(submission), kind="monitoring.reminder",
+               title=f"催报：{campaign.title}已于 {campaign.deadline:%Y-%m-%d} 截止 / overdue survey",
+               body=bilingual(f"{submission.region.name}尚未提交{campaign.year}年度县域创新调查，请尽快填报并提交审核",
+                              f"{submission.region.name} has not handed in the {campaign.year} county innovation "
+                              f"survey; please complete and submit it"),
+               url=reverse("monitoring:submission", args=[submission.pk]))
+        submission.reminded_at = now
+        submission.reminder_count += 1
+        submission.save(update_fields=["reminded_at", "reminder_count", "updated_at"])
+        reminded += 1
+    return reminded

@@ -6,7 +6,10 @@ from rest_framework.response import Response
 
 from countyinno.core.api.base import ScopedReadOnlyViewSet
 
+from django.db.models import Q
+
 from .. import services
+from ..results import visible_runs
 from ..models import CountySubmission, FrameworkNode, IndexResult, IndexRun, IndicatorFramework, SurveyCampaign
 
 
@@ -123,8 +126,17 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 class ResultViewSet(ScopedReadOnlyViewSet):
+    """A county's results: the user's own area, plus every result of a run published in the official's
+    province (province-wide information), plus runs the province is reviewing."""
+
     queryset = IndexResult.objects.select_related("region")
     serializer_class = ResultSerializer
     filterset_fields = {"run": ["exact"], "year": ["exact"], "region__code": ["exact"],
                         "region__city__code": ["exact"]}
     ordering_fields = ["rank", "index", "year"]
+
+    def get_queryset(self):
+        own = super().get_queryset()
+        runs = visible_runs(self.request.user)
+        return (IndexResult.objects.select_related("region")
+                .filter(Q(pk__in=own.values("pk")) | Q(run__in=runs.values("pk"))).order_by("run", "year", "rank"))

@@ -144,3 +144,29 @@ def _(world):
     results = [IndexResult(run=run, region=world.county_a, year=2025, index=50.0, rank=1)]
     return Case(kwargs={"run": run, "results": results, "summary": {"counties": 1}},
                 allowed=world.users["province"], denied=world.users["county_a"])
+
+
+@action_case("monitoring.publish_index_run")
+def _(world):
+    run = IndexRun.objects.create(campaign=_campaign(), config={}, status=IndexRun.Status.SUCCEEDED)
+    return Case(kwargs={"run": run}, allowed=world.users["province"], denied=world.users["city_ab"])
+
+
+# ------------------------------------------------------------------ batch approval and reminders
+@action_case("monitoring.batch_approve_submissions")
+def _(world):
+    return Case(kwargs={"submissions": [_submission(world, "submitted")], "comment": "同意"},
+                allowed=world.users["city_ab"], denied=world.users["county_a"])
+
+
+def _overdue_campaign():
+    campaign = _campaign()
+    campaign.deadline = datetime.date(2020, 1, 1)
+    campaign.save()
+    return campaign
+
+
+@action_case("monitoring.remind_overdue")
+def _(world):
+    return Case(kwargs={"campaign": _overdue_campaign()}, allowed=world.users["city_ab"],
+                denied=world.users["county_a"])

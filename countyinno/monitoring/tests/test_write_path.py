@@ -150,15 +150,18 @@ def test_pages_show_only_the_buttons_the_predicates_allow(world, framework, clie
 
 # ------------------------------------------------------------------ exports
 def test_exporting_a_ranking_is_recorded(run, world, client):
+    from countyinno.monitoring import indexing
+
+    indexing.publish_index_run(actor=world.users["province"], run=run)
     client.force_login(world.users["city_ab"])
     response = client.get(f"/monitoring/runs/{run.pk}/export.xlsx", {"year": 2024})
     assert response.status_code == 200
     export = AuditLogEntry.objects.get(action="export", actor=world.users["city_ab"])
-    jinan = IndexResult.objects.filter(run=run, year=2024, region__city=world.city_ab).count()
+    published = IndexResult.objects.filter(run=run, year=2024).count()  # province-wide once published
     assert export.after["filters"] == {"run": run.pk, "campaign_year": 2024, "year": 2024}
-    assert export.after["rows"] == jinan > 0 and export.after["format"] == "xlsx"
+    assert export.after["rows"] == published == 135 and export.after["format"] == "xlsx"
     assert export.content_type.model == "indexresult" and export.region_id == world.city_ab.pk
-    assert str(jinan) in export.comment
+    assert str(published) in export.comment
 
 
 def test_other_downloads_are_recorded(run, world, client):
@@ -187,7 +190,7 @@ def test_html_report_is_rendered_by_a_job_and_served_from_storage(run, world, cl
     assert "正在生成" in page and "being generated" in page
     job = Job.objects.get(kind="monitoring.report_html")
     assert f"/jobs/{job.pk}/" in page and job.status == Job.Status.QUEUED
-    assert job.params == {"run_id": run.pk, "user_id": province.pk, "scope": "province-370000"}
+    assert job.params == {"run_id": run.pk, "user_id": province.pk, "scope": "all"}
     assert not reports.html_path(run, province).exists()  # the request rendered nothing
     # Asking again while it is under way submits nothing new.
     assert client.get(url).status_code == 202 and Job.objects.filter(kind="monitoring.report_html").count() == 1
@@ -196,7 +199,7 @@ def test_html_report_is_rendered_by_a_job_and_served_from_storage(run, world, cl
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.result["next_url"] == url
     stored = reports.html_path(run, province)
-    assert stored.exists() and "山东省县域创新能力监测报告" in stored.read_text(encoding="utf-8")
+    assert stored.exists() and "县域创新能力监测报告" in stored.read_text(encoding="utf-8")
 
     # From now on the request serves the stored file (marked here to prove it is not re-rendered).
     stored.write_text(stored.read_text(encoding="utf-8") + "<!-- stored-copy -->", encoding="utf-8")
@@ -205,13 +208,16 @@ def test_html_report_is_rendered_by_a_job_and_served_from_storage(run, world, cl
     assert "历下区" in served.content.decode()
     assert AuditLogEntry.objects.filter(action="export", actor=province, after__format="html").count() == 1
 
-    # Another scope gets its own report, never the province's.
+    # Before publication a county does not see the run; once published, every official shares the
+    # province-wide report (the same stored file, no second rendering).
     client.force_login(world.users["county_c"])
-    assert client.get(url).status_code == 202
-    county_job = Job.objects.get(kind="monitoring.report_html", params__scope="county-370202")
-    jobs.execute(county_job.pk)
-    own = client.get(url).content.decode()
-    assert "stored-copy" not in own and "市南区" in own and "历下区" not in own
+    assert client.get(url).status_code == 404
+    from countyinno.monitoring import indexing
+
+    indexing.publish_index_run(actor=province, run=run)
+    shared = client.get(url)
+    assert shared.status_code == 200 and "stored-copy" in shared.content.decode() and "市南区" in shared.content.decode()
+    assert Job.objects.filter(kind="monitoring.report_html").count() == 1
 
 
 def test_report_pdf_job_reuses_the_stored_html(run, world, client, settings, tmp_path):
