@@ -111,6 +111,11 @@ class Job(models.Model):
         return f"{self.title or self.kind} ({self.get_status_display()})"
 
     @property
+    def error_message(self) -> str:
+        """What people see of a failure: the reason, not the traceback (kept for administrators)."""
+        return (self.error or "").split("\n\nTraceback", 1)[0].split("\n\n", 1)[0].strip()[:1000]
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 

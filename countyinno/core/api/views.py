@@ -32,10 +32,13 @@ class AuditLogViewSet(ScopedReadOnlyViewSet):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    error_message = serializers.CharField(read_only=True)
+
     class Meta:
         model = Job
-        fields = ["id", "kind", "title", "status", "progress", "message", "result", "error", "created_by",
-                  "created_at", "started_at", "finished_at"]
+        fields = ["id", "kind", "title", "status", "status_display", "progress", "message", "result", "error",
+                  "error_message", "created_by", "created_at", "started_at", "finished_at"]
 
 
 class JobViewSet(ScopedReadOnlyViewSet):

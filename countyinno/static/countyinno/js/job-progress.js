@@ -11,7 +11,7 @@
       .then(function (r) { return r.json(); })
       .then(function (job) {
         bar.value = job.progress;
-        status.textContent = job.status;
+        status.textContent = job.status_display || job.status;
         message.textContent = job.message || "";
         box.dataset.status = job.status;
         if (job.status === "succeeded" || job.status === "failed") { window.location.reload(); return; }
