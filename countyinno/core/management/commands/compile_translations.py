@@ -16,7 +16,8 @@ def parse_entries(text: str) -> list[dict]:
     entries, current, section = [], None, None
 
     def start():
-        return {"msgctxt": None, "msgid": None, "msgstr": None, "fuzzy": False, "obsolete": False}
+        return {"msgctxt": None, "msgid": None, "msgid_plural": None, "msgstr": None, "plurals": {},
+                "fuzzy": False, "obsolete": False}
 
     current = start()
     for raw in text.splitlines():
@@ -36,8 +37,17 @@ def parse_entries(text: str) -> list[dict]:
                 entries.append(current)
                 current = start()
             current["msgid"], section = ast.literal_eval(line[6:]), "msgid"
+        elif line.startswith("msgid_plural "):
+            current["msgid_plural"], section = ast.literal_eval(line[13:]), "msgid_plural"
+        elif line.startswith("msgstr["):  # a plural form: msgstr[N] "…"
+            index, _, rest = line[7:].partition("]")
+            section = f"plural:{int(index)}"
+            current["plurals"][int(index)] = ast.literal_eval(rest.strip())
         elif line.startswith("msgstr "):
             current["msgstr"], section = ast.literal_eval(line[7:]), "msgstr"
+        elif line.startswith('"') and section and section.startswith("plural:"):
+            index = int(section.split(":")[1])
+            current["plurals"][index] += ast.literal_eval(line)
         elif line.startswith('"') and section:
             current[section] = (current[section] or "") + ast.literal_eval(line)
         elif not line:
@@ -46,6 +56,11 @@ def parse_entries(text: str) -> list[dict]:
             current, section = start(), None
     if current["msgid"] is not None:
         entries.append(current)
+    for e in entries:  # a plural entry's translation is its forms joined by NUL, as in a .mo file
+        if e["plurals"]:
+            e["msgstr"] = "\0".join(e["plurals"][i] for i in sorted(e["plurals"]))
+            if not all(e["plurals"].values()):
+                e["msgstr"] = ""
     return entries
 
 
@@ -55,7 +70,8 @@ def parse_po(text: str) -> dict[str, str]:
     for e in parse_entries(text):
         if e["obsolete"] or e["fuzzy"] or e["msgstr"] is None or (not e["msgstr"] and e["msgid"] != ""):
             continue
-        key = f"{e['msgctxt']}{CONTEXT_SEPARATOR}{e['msgid']}" if e["msgctxt"] is not None else e["msgid"]
+        msgid = e["msgid"] + ("\0" + e["msgid_plural"] if e["msgid_plural"] else "")
+        key = f"{e['msgctxt']}{CONTEXT_SEPARATOR}{msgid}" if e["msgctxt"] is not None else msgid
         messages[key] = e["msgstr"]
     return messages
 

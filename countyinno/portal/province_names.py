@@ -1,0 +1,37 @@
+"""Province names as translatable messages (the names themselves live in settings.PROVINCE_NAMES)."""
+
+from django.utils.translation import gettext_noop
+
+NAMES = [
+    gettext_noop("北京市"),
+    gettext_noop("天津市"),
+    gettext_noop("河北省"),
+    gettext_noop("山西省"),
+    gettext_noop("内蒙古自治区"),
+    gettext_noop("辽宁省"),
+    gettext_noop("吉林省"),
+    gettext_noop("黑龙江省"),
+    gettext_noop("上海市"),
+    gettext_noop("江苏省"),
+    gettext_noop("浙江省"),
+    gettext_noop("安徽省"),
+    gettext_noop("福建省"),
+    gettext_noop("江西省"),
+    gettext_noop("山东省"),
+    gettext_noop("河南省"),
+    gettext_noop("湖北省"),
+    gettext_noop("湖南省"),
+    gettext_noop("广东省"),
+    gettext_noop("广西壮族自治区"),
+    gettext_noop("海南省"),
+    gettext_noop("重庆市"),
+    gettext_noop("四川省"),
+    gettext_noop("贵州省"),
+    gettext_noop("云南省"),
+    gettext_noop("西藏自治区"),
+    gettext_noop("陕西省"),
+    gettext_noop("甘肃省"),
+    gettext_noop("青海省"),
+    gettext_noop("宁夏回族自治区"),
+    gettext_noop("新疆维吾尔自治区"),
+]
