@@ -212,8 +212,11 @@ def compute(run: IndexRun, progress=lambda fraction, message: None) -> tuple[lis
     return rows, summary
 
 
-def latest_run(year: int | None = None, province_code: str = "370000") -> IndexRun | None:
-    runs = IndexRun.objects.filter(status=IndexRun.Status.SUCCEEDED, campaign__province__code=province_code)
+def latest_run(year: int | None = None, province_code: str | None = None) -> IndexRun | None:
+    from countyinno.regions.services import home_province_code
+
+    runs = IndexRun.objects.filter(status=IndexRun.Status.SUCCEEDED,
+                                   campaign__province__code=province_code or home_province_code())
     if year is not None:
         runs = runs.filter(campaign__year=year)
     return runs.order_by("-campaign__year", "-created_at").first()

@@ -18,6 +18,7 @@ from countyinno.core.actions import action, require
 from countyinno.core.notifications import notify
 from countyinno.core.errors import ImportFailed, RowError, bilingual
 from countyinno.regions.models import Region
+from countyinno.regions.services import home_province
 
 from .models import (CountySubmission, FrameworkNode, IndicatorFramework, ReviewComment, SubmissionValue,
                      SurveyCampaign)
@@ -158,7 +159,7 @@ def open_campaign(*, actor, year: int, framework: IndicatorFramework, deadline: 
     if not framework.is_frozen:
         raise ValidationError({"framework": bilingual("只能使用已发布的指标体系", "use a published framework")})
     own = actor.region.province if actor is not None and getattr(actor, "region", None) else None
-    province = province or own or Region.objects.get(code="370000")
+    province = province or own or home_province()
     if own is not None and province != own:
         raise ValidationError({"province": bilingual("只能为本省开启调查", "open campaigns for your own province only")})
     if SurveyCampaign.objects.filter(province=province, year=year, framework=framework).exists():

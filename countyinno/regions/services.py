@@ -300,3 +300,12 @@ def ensure_province(province_code: str) -> dict:
             summary.update(load_boundaries(collection=national_boundaries(province_code), source=GEOCN_SOURCE,
                                            actor=None))
     return summary
+
+
+def home_province_code() -> str:
+    """The 6-digit code of the province this deployment serves (the PROVINCE_CODE setting)."""
+    return f"{settings.PROVINCE_CODE}0000"
+
+
+def home_province() -> Region:
+    return Region.objects.get(code=home_province_code())

@@ -11,21 +11,21 @@ from django.utils import timezone
 
 from countyinno.core.errors import bilingual
 from countyinno.regions.models import Region
+from countyinno.regions.services import home_province_code
 
 from . import permissions as perms
 from .models import CountyPairing, FarmerQuestion, OutreachEvent
 
 FIELDS = ["小麦", "玉米", "设施蔬菜", "果树", "畜牧", "水产", "中药材", "农机"]
 SEASONS = [("春", "春季"), ("夏", "夏季"), ("秋", "秋季"), ("冬", "冬季")]
-PROVINCE_CODE = "370000"
 
 
 def counties():
-    return Region.objects.filter(level=Region.Level.COUNTY, province__code=PROVINCE_CODE).select_related("city")
+    return Region.objects.filter(level=Region.Level.COUNTY, province__code=home_province_code()).select_related("city")
 
 
 def cities():
-    return Region.objects.filter(level=Region.Level.CITY, province__code=PROVINCE_CODE).order_by("code")
+    return Region.objects.filter(level=Region.Level.CITY, province__code=home_province_code()).order_by("code")
 
 
 def grouped_counties(queryset) -> list:

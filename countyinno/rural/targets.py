@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from countyinno.regions.models import Region
+from countyinno.regions.services import home_province_code
 
 
 @dataclass
@@ -66,7 +67,7 @@ def commissioners_to_smes() -> dict:
 
 
 def _county_share(county_codes: set[str]) -> dict:
-    counties = Region.objects.filter(level="county", province__code="370000")
+    counties = Region.objects.filter(level="county", province__code=home_province_code())
     total = counties.count()
     covered = counties.filter(code__in=county_codes)
     by_city = defaultdict(lambda: [0, 0])

@@ -20,6 +20,7 @@ from countyinno.core.permissions import signed_in
 from countyinno.core.tables import configure
 from countyinno.core.views import flash_errors
 from countyinno.regions.models import Region
+from countyinno.regions.services import home_province_code
 
 from . import bulletins, search, services
 from . import events as event_actions  # `events` is the list page below
@@ -30,12 +31,11 @@ from .permissions import (acting_organisation_id, can_create_listing, can_expres
                           can_record_match_view, can_view_confidential, can_view_market_figures)
 from .tables import BookmarkTable, ListingTable, NegotiationTable, OwnListingTable, ReviewTable, SearchTable
 
-PROVINCE_CODE = "370000"
 
 
 def _node(code):
     if not code:
-        return get_object_or_404(Region, code=PROVINCE_CODE)
+        return get_object_or_404(Region, code=home_province_code())
     return get_object_or_404(Region, code=str(code)[:6])
 
 
