@@ -122,6 +122,8 @@ class AuditActorMiddleware:
 
 
 def _plain(value):
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)  # NaN and infinities are not JSON; the audit records them as text
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):

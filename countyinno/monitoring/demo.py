@@ -35,8 +35,11 @@ PROFILE = {
 
 
 def _standardise(values: dict[str, float]) -> dict[str, float]:
-    arr = np.array(list(values.values()))
-    return {k: (v - arr.mean()) / arr.std() for k, v in values.items()}
+    arr = np.array(list(values.values()), dtype=float)
+    spread = arr.std()
+    if not spread:  # a province without census facts: every county alike, no z-scores to take
+        return {k: 0.0 for k in values}
+    return {k: (v - arr.mean()) / spread for k, v in values.items()}
 
 
 def county_capability(counties, rng) -> tuple[dict, dict]:

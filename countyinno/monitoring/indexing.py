@@ -80,7 +80,7 @@ def build_inputs(campaign: SurveyCampaign) -> tuple[list[dict], list[dict], list
     regions = {r.code: r for r in Region.objects.filter(code__in={k[1] for k in table}).select_related("city")}
     for (year, code), row in sorted(table.items()):
         region = regions[code]
-        data.append({"uCode": code, "uName": region.name, "City": region.city.code, "CountyType": region.county_type,
+        data.append({"uCode": code, "uName": region.name, "City": region.city_or_province.code, "CountyType": region.county_type,
                      "Time": year, **{c: row.get(c) for c in codes}})
     return meta, data, sorted({c.year for c in campaigns if any(d["Time"] == c.year for d in data)})
 

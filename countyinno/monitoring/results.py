@@ -81,7 +81,7 @@ def dimensions_of(run) -> list:
 def city_summaries(results) -> list[dict]:
     cities: dict[str, dict] = {}
     for r in results:
-        city = cities.setdefault(r.region.city.code, {"name": r.region.city.name, "indices": [], "best": r,
+        city = cities.setdefault(r.region.city_or_province.code, {"name": r.region.city_or_province.name, "indices": [], "best": r,
                                                       "groups": {}})
         city["indices"].append(r.index or 0)
         if (r.rank or 10 ** 6) < (city["best"].rank or 10 ** 6):

@@ -51,7 +51,7 @@ class RankingTable(BaseTable):
     def render_county(self, record):
         url = reverse("monitoring:county", args=[self.run.pk, record.region.code])
         return format_html('<a href="{}">{}</a> <span class="muted nowrap">{}</span>', url, record.region.name,
-                           record.region.city.name)
+                           record.region.city_or_province.name)
 
     def render_index(self, value):
         return _number(value)

@@ -516,7 +516,7 @@ def run_map_data(request, pk):
             value = r.scores[metric]
         else:
             value = r.values.get(metric)
-        counties[r.region.code] = {"name": county_label(r.region, ambiguous), "city": r.region.city.name,
+        counties[r.region.code] = {"name": county_label(r.region, ambiguous), "city": r.region.city_or_province.name,
                                    "value": value, "rank": r.rank}
     return JsonResponse({"year": year, "metric": metric, "counties": counties})
 
@@ -538,7 +538,7 @@ def run_export(request, pk):
     rows = []
     for y in ([year] if year else sorted(run.years, reverse=True)):
         for r in run_results(run, request.user, year=y):
-            rows.append([r.year, r.region.code, r.region.name, r.region.city.name, r.region.county_type, r.index,
+            rows.append([r.year, r.region.code, r.region.name, r.region.city_or_province.name, r.region.county_type, r.index,
                          r.rank, r.rank_in_type, r.rank_in_city, r.performance_group, r.rank_change, r.rank_p05,
                          r.rank_median, r.rank_p95] + [r.scores.get(d.code) for d in dimensions]
                         + [r.values.get(i.code) for i in indicators])

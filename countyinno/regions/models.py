@@ -49,6 +49,12 @@ class Region(AuditedModel):
         return f"{self.name}（{self.code}）"
 
     @property
+    def city_or_province(self) -> "Region":
+        """The unit a county-level region is grouped under: its city, or — for a municipality's
+        districts, 省直辖县级单位 and 不设区的市, which have none — its province."""
+        return self.city if self.city_id else self.province
+
+    @property
     def full_name(self) -> str:
         names = [r.name for r in (self.province, self.city) if r is not None and r.pk != self.pk]
         return "".join(names + [self.name])

@@ -72,9 +72,9 @@ def _county_share(county_codes: set[str]) -> dict:
     covered = counties.filter(code__in=county_codes)
     by_city = defaultdict(lambda: [0, 0])
     for r in counties.select_related("city"):
-        by_city[r.city.name][1] += 1
+        by_city[r.city_or_province.name][1] += 1
         if r.code in county_codes:
-            by_city[r.city.name][0] += 1
+            by_city[r.city_or_province.name][0] += 1
     share = round(100 * covered.count() / total, 1) if total else 0.0
     year = timezone.localdate().year
     return {"series": [(year, share)], "current": share, "deadline": None, "projection": share,
