@@ -279,3 +279,15 @@ def test_security_headers_on_the_https_redirect(client):
     response = client.get("/rural/", secure=False)
     assert response.status_code == 301
     assert "Content-Security-Policy" in response.headers and response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_hostile_json_and_oversized_bodies_are_refused_clearly(world, api_client, settings):
+    api_client.force_authenticate(world.users["county_a"])
+    deep = "[" * 50_000 + "]" * 50_000
+    response = api_client.post("/api/auth/token/", deep, content_type="application/json")
+    assert response.status_code == 400 and "JSON" in response.json()["detail"]
+    response = api_client.post("/api/auth/token/", '{"username": NaN}', content_type="application/json")
+    assert response.status_code == 400
+    settings.MAX_REQUEST_BYTES = 1024
+    response = api_client.post("/api/auth/token/", "x" * 4096, content_type="application/json")
+    assert response.status_code == 413 and "上限" in response.content.decode()

@@ -34,6 +34,28 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than MAX_REQUEST_BYTES before anything reads it — file parts
+    included (Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = int(getattr(settings, "MAX_REQUEST_BYTES", 0) or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit and length > limit:
+            from django.http import HttpResponse
+
+            message = bilingual(f"提交的内容过大（{length // 1024} KB），上限 {limit // 1024} KB",
+                                f"the request is too large ({length // 1024} KB); the limit is {limit // 1024} KB")
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class NoStoreMiddleware:
     """Pages and downloads for a signed-in user are not kept by browsers or proxies (Cache-Control: no-store)."""
 

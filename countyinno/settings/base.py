@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the http→https redirect and every error page carry the headers too.
     "countyinno.core.security.SecurityHeadersMiddleware",
+    "countyinno.core.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -189,6 +190,8 @@ AXES_VERBOSE = False
 LOGIN_COOLOFF_MINUTES = [int(m) for m in env_list("LOGIN_COOLOFF_MINUTES", "1,5,15")]
 # Uploads: refuse large request bodies outright; files above this stay on disk, never in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every request body, file parts included: the largest is a workstation filing (10 files of ≤ 5 MB).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 52 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Lock-out counters must be shared by every app server: the database by default, Redis at scale.
@@ -223,6 +226,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
                                    "countyinno.core.api.permissions.PredicatePermission"],
     "DEFAULT_PAGINATION_CLASS": "countyinno.core.api.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": ["countyinno.core.api.parsers.BoundedJSONParser",
+                               "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
