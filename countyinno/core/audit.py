@@ -213,14 +213,18 @@ def record(action: str, instance: models.Model, before: dict | None, after: dict
 
 
 def record_event(action: str, model: type[models.Model], *, object_id: str = "-", object_repr: str = "",
-                 comment: str = "", actor=None, region_id=None, organisation_id=None, after: dict | None = None):
-    """An entry about something other than one saved object: an export, a refused attempt, a log-in."""
+                 comment: str = "", actor=None, region_id=None, organisation_id=None, after: dict | None = None,
+                 actor_name: str | None = None):
+    """An entry about something other than one saved object: an export, a refused attempt, a log-in.
+    `actor_name`: who it was when there is no signed-in actor (the user name a failed log-in tried)."""
     from django.contrib.contenttypes.models import ContentType
 
     AuditLogEntry = _entry_model()
-
+    fields = _actor_fields(actor)
+    if actor_name and fields["actor"] is None:
+        fields["actor_name"] = actor_name[:150]
     return AuditLogEntry.objects.create(
-        **_actor_fields(actor), action=action, content_type=ContentType.objects.get_for_model(model),
+        **fields, action=action, content_type=ContentType.objects.get_for_model(model),
         object_id=str(object_id)[:64], object_repr=str(object_repr)[:200], after=after, comment=comment,
         region_id=region_id, organisation_id=organisation_id)
 
@@ -316,6 +320,7 @@ def record_login(*, username: str, user=None, ok: bool, method: str = "password"
         return record_event("login", User, object_id=getattr(user, "pk", None) or "-",
                             object_repr=(username or getattr(user, "username", ""))[:200],
                             comment=f"{labels.get(method, method)}: {outcome}", actor=user if ok else None,
+                            actor_name=f"{username or getattr(user, 'username', '')}（未登录 / not signed in）",
                             after={"method": method, "ok": ok, "reason": reason, "username": username[:150]},
                             **user_scope_ids(user))
     finally:

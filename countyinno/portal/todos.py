@@ -86,6 +86,8 @@ def rural_todos(user) -> list[Todo]:
 
     out.append(_todo("questions-unrouted", _("待分派专家的 12396 问题"), base.restrict(user, "route").filter(
         status="unrouted"), _url("rural:questions"), question, urgent=True))
+    out.append(_todo("questions-overdue", _("超过应答时限的 12396 问题"), base.restrict(user, "route").filter(
+        status="routed", due_at__lt=timezone.now()), _url("rural:questions"), question, urgent=True))
     out.append(_todo("questions-to-answer", _("待您解答的 12396 问题"), base.restrict(user, "answer").filter(
         status="routed"), _url("rural:questions"), question, urgent=True))
     return out
