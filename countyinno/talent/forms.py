@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countyinno.core.errors import bilingual
 
-from .models import Assessment, WorkstationApplication
+from .models import PROGRAMMES, Assessment, Talent, WorkstationApplication
 
 FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
 # Crops and trades for the farm Q&A routing (rural), which talents may also cover.
@@ -195,6 +195,63 @@ class ProfileForm(BilingualForm):
         return _words(self.cleaned_data["keywords"])
 
 
+KINDS = [(Talent.Kind.INDIVIDUAL.value, _("个人")), (Talent.Kind.TEAM.value, _("团队")),
+         (Talent.Kind.LEGAL.value, _("法人（法人科技特派员）"))]
+PROGRAMME_CHOICES = list(PROGRAMMES.items())
+FIELD_CHOICES = [(f, f) for f in PROFILE_FIELDS]
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.region.name}）"
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name or obj.username}（{obj.username}）"
+
+
+class TalentForm(BilingualForm):
+    """An official registers a talent of their area in the pool, or edits one (人才库)."""
+
+    name = forms.CharField(label=_("姓名/团队名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=KINDS, initial=Talent.Kind.INDIVIDUAL.value)
+    home_unit = UnitChoiceField(label=_("派出单位（本辖区内的单位）"), queryset=None, empty_label=_("请选择"))
+    title = forms.CharField(label=_("职称"), required=False, max_length=40)
+    degree = forms.CharField(label=_("学历"), required=False, max_length=20)
+    fields = forms.MultipleChoiceField(label=_("领域"), choices=FIELD_CHOICES,
+                                       widget=forms.SelectMultiple(attrs={"size": 6}))
+    keywords = forms.CharField(label=_("关键词（逗号分隔）"), required=False, max_length=300)
+    programmes = forms.MultipleChoiceField(label=_("所属计划"), choices=PROGRAMME_CHOICES,
+                                           widget=forms.SelectMultiple(attrs={"size": 5}))
+    capacity = forms.IntegerField(label=_("可服务企业数"), min_value=0, max_value=20, initial=1)
+    availability_days = forms.IntegerField(label=_("可服务天数/年"), min_value=0, max_value=366, initial=30)
+    user = AccountChoiceField(label=_("关联账号（个人人才，可不选）"), queryset=None, required=False,
+                              empty_label=_("暂不关联"),
+                              help_text=_("人才要登录填写服务日志，需先在“账号管理 → 新建账号”中建立角色为“个人人才”的账号，再在此处关联。"))
+
+    def __init__(self, *args, actor, talent=None, **kwargs):
+        from .services import linkable_users, register_units
+
+        if talent is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"name": talent.name, "kind": talent.kind, "home_unit": talent.home_unit_id,
+                                 "title": talent.title, "degree": talent.degree, "fields": talent.fields,
+                                 "keywords": "，".join(talent.keywords), "programmes": talent.programmes,
+                                 "capacity": talent.capacity, "availability_days": talent.availability_days,
+                                 "user": talent.user_id}
+        super().__init__(*args, **kwargs)
+        units = register_units(actor).order_by("region__code", "name")
+        if talent is not None:  # keep the current unit selectable even if it left the list
+            from countyinno.accounts.models import Organisation
+
+            units = (units | Organisation.objects.filter(pk=talent.home_unit_id)).order_by("region__code", "name")
+        self.fields["home_unit"].queryset = units.select_related("region")
+        self.fields["user"].queryset = linkable_users(actor, talent)
+
+    def clean_keywords(self):
+        return _words(self.cleaned_data["keywords"])
+
+
 # ------------------------------------------------------------------ workstations
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -307,3 +364,11 @@ class TalentFilter(BilingualFilterSet):
     name = django_filters.CharFilter(label=_("姓名"), lookup_expr="icontains", max_length=50)
     unit = django_filters.CharFilter(label=_("派出单位"), field_name="home_unit__name", lookup_expr="icontains",
                                      max_length=100)
+    field = django_filters.ChoiceFilter(label=_("领域"), choices=FIELD_CHOICES, method="by_list")
+    programme = django_filters.ChoiceFilter(label=_("所属计划"), choices=PROGRAMME_CHOICES, method="by_list")
+
+    def by_list(self, queryset, name, value):
+        """JSON list membership differs between SQLite and PostgreSQL; the pool is small enough to test here."""
+        column = "fields" if name == "field" else "programmes"
+        pks = [pk for pk, values in queryset.values_list("pk", column) if value in (values or [])]
+        return queryset.filter(pk__in=pks)

@@ -15,6 +15,11 @@ from .models import Assignment, DispatchPlan, ServiceLog, Talent, WorkstationApp
 # The talent edits their own profile; officials of the area where they work or are sent from may too.
 can_edit_profile = define("talent.edit_profile", Talent, action="change", via=("region", "owner"))
 
+# Officials build the talent pool (人才库) of their area: they register a talent whose home unit is an
+# organisation of their area, and edit the talents sent from their area.
+can_register_talent = define("talent.register_talent", Organisation, roles=ADMINS, via=("region",))
+can_update_talent = define("talent.update_talent", Talent, action="update", roles=ADMINS, via=("region",))
+
 # An enterprise files a service demand for its own organisation.
 can_file_demand = define("talent.file_demand", Organisation, roles={MEMBER}, via=("organisation",))
 

@@ -7,10 +7,12 @@ import hashlib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from countyinno.accounts.models import Organisation, User
+from countyinno.accounts.roles import TALENT
 from countyinno.core import audit
 from countyinno.core.actions import action, require
 from countyinno.core.errors import bilingual
@@ -22,15 +24,123 @@ from countyinno.engines.rules.rulesets import RuleSetError
 from countyinno.engines.rules.workdays import add_working_days
 from countyinno.regions.models import Region
 
+from .models import PROGRAMMES
 from .models import (Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent,
                      WorkstationApplication, WorkstationMaterial)
 from .permissions import (can_answer_dispute, can_assess_year, can_confirm_log, can_dispute_log, can_edit_profile,
                           can_evaluate_service, can_file_demand, can_file_workstation, can_log_visit,
-                          can_publish_plan, can_resubmit_workstation, can_review_workstation, can_solve_plan)
+                          can_publish_plan, can_register_talent, can_resubmit_workstation, can_review_workstation,
+                          can_solve_plan, can_update_talent)
 
 
 def _rules(day=None):
     return ruleset_for("talent", day or timezone.localdate()).params
+
+
+# ------------------------------------------------------------------ the talent pool (人才库)
+def _area(predicate, actor, queryset):
+    q = predicate.q(actor)
+    return queryset if q is None else queryset.filter(q)
+
+
+def register_units(actor):
+    """The organisations an official may name as a talent's home unit: the active ones of their area."""
+    return _area(can_register_talent, actor, Organisation.objects.filter(is_active=True)).select_related("region")
+
+
+def linkable_users(actor, talent: Talent | None = None):
+    """Accounts of role talent an official may link to a talent record: active, not yet linked to another
+    talent, and either of an organisation of the official's area or of no organisation (an individual
+    account made on the accounts page). Ordered for a select."""
+    units = register_units(actor).values("pk")
+    users = User.objects.filter(role=TALENT, is_active=True)
+    users = users.filter(Q(organisation__isnull=True) | Q(organisation__in=units))
+    free = Q(talent__isnull=True) | (Q(talent=talent) if talent is not None and talent.pk else Q(pk__in=[]))
+    return users.filter(free).order_by("username")
+
+
+POOL_FIELDS = ("name", "kind", "home_unit", "title", "degree", "fields", "keywords", "programmes", "capacity",
+               "availability_days", "user")
+
+
+def _pool_errors(talent: Talent, actor) -> dict:
+    from .forms import PROFILE_FIELDS
+
+    errors: dict[str, list[str]] = {}
+    talent.name = (talent.name or "").strip()
+    if not talent.name:
+        errors["name"] = [bilingual("请填写姓名或团队名称", "give the name of the person or team")]
+    elif len(talent.name) > 100:
+        errors["name"] = [bilingual("姓名过长（至多 100 个字）", "the name is too long (100 characters at most)")]
+    if talent.kind not in Talent.Kind.values:
+        errors["kind"] = [bilingual("请从列表中选择类型", "choose a kind from the list")]
+    if not talent.fields:
+        errors["fields"] = [bilingual("至少选择一个领域", "choose at least one field")]
+    elif set(talent.fields) - set(PROFILE_FIELDS):
+        errors["fields"] = [bilingual("请从列表中选择领域", "choose fields from the list")]
+    if not talent.programmes:
+        errors["programmes"] = [bilingual("至少选择一个所属计划", "choose at least one programme")]
+    elif set(talent.programmes) - set(PROGRAMMES):
+        errors["programmes"] = [bilingual("请从列表中选择所属计划", "choose programmes from the list")]
+    if not isinstance(talent.capacity, int) or not 0 <= talent.capacity <= 20:
+        errors["capacity"] = [bilingual("可服务企业数应在 0–20 之间", "capacity must be between 0 and 20")]
+    if not isinstance(talent.availability_days, int) or not 0 <= talent.availability_days <= 366:
+        errors["availability_days"] = [bilingual("可服务天数应在 0–366 之间", "available days must be between 0 and 366")]
+    if talent.name and talent.home_unit_id and Talent.objects.filter(
+            name=talent.name, home_unit_id=talent.home_unit_id).exclude(pk=talent.pk).exists():
+        errors["name"] = [bilingual("该派出单位已登记同名人才", "this home unit already has a talent of that name")]
+    if talent.user_id is not None:
+        user = talent.user
+        if user.role != TALENT or not user.is_active:
+            errors["user"] = [bilingual("只能关联角色为“个人人才”的有效账号", "link an active account of role talent only")]
+        elif not linkable_users(actor, talent).filter(pk=user.pk).exists():
+            errors["user"] = [bilingual("该账号已关联其他人才，或不在您的管辖范围内",
+                                        "that account is linked to another talent or is outside your area")]
+    return errors
+
+
+@action(permission=can_register_talent, target="home_unit")
+def register_talent(*, actor, home_unit: Organisation, name: str, fields: list[str], programmes: list[str],
+                    kind: str = Talent.Kind.INDIVIDUAL, title: str = "", degree: str = "", keywords=(),
+                    capacity: int = 1, availability_days: int = 30, user: User | None = None) -> Talent:
+    """An official of the home unit's area adds a talent (科技特派员, 千人服务千企 expert…) to the pool,
+    optionally linked to an existing account of role talent."""
+    if not home_unit.is_active:
+        raise ValidationError({"home_unit": bilingual("该单位已注销，不能作为派出单位", "that unit is no longer active")})
+    talent = Talent(name=name, kind=kind, home_unit=home_unit, title=(title or "").strip(),
+                    degree=(degree or "").strip(), fields=list(fields or []), keywords=list(keywords or []),
+                    programmes=list(dict.fromkeys(programmes or [])), capacity=capacity,
+                    availability_days=availability_days, user=user)
+    errors = _pool_errors(talent, actor)
+    if errors:
+        raise ValidationError(errors)
+    talent.save()
+    return talent
+
+
+@action(permission=can_update_talent, target="talent")
+def update_talent(*, actor, talent: Talent, **changes) -> Talent:
+    """An official of the talent's area edits the pool record; a new home unit must be of their area too."""
+    unknown = set(changes) - set(POOL_FIELDS)
+    if unknown:
+        raise ValidationError(bilingual(f"不可修改的字段 {sorted(unknown)}", f"fields not editable: {sorted(unknown)}"))
+    home_unit = changes.get("home_unit")
+    if home_unit is not None and home_unit.pk != talent.home_unit_id:
+        require(can_register_talent, actor, home_unit,
+                bilingual("派出单位须为您管辖范围内的单位", "the home unit must be an organisation of your area"))
+        if not home_unit.is_active:
+            raise ValidationError({"home_unit": bilingual("该单位已注销，不能作为派出单位", "that unit is no longer active")})
+    for key, value in changes.items():
+        if key in ("fields", "keywords", "programmes"):
+            value = list(dict.fromkeys(value or []))
+        elif key in ("title", "degree"):
+            value = (value or "").strip()
+        setattr(talent, key, value)
+    errors = _pool_errors(talent, actor)
+    if errors:
+        raise ValidationError(errors)
+    talent.save()
+    return talent
 
 
 # ------------------------------------------------------------------ profiles and demands

@@ -26,14 +26,35 @@ class ScoreColumn(tables.Column):
 class TalentTable(BaseTable):
     pk = tables.Column(_("编号"), accessor="pk")
     name = tables.Column(_("姓名"))
+    kind = tables.Column(_("类型"))
     home_unit = tables.Column(_("派出单位"), accessor="home_unit__name")
     title = tables.Column(_("职称"))
     fields = tables.Column(_("领域"), orderable=False)
     programmes = tables.Column(_("所属计划"), orderable=False)
     capacity = tables.Column(_("可服务企业数"))
+    availability_days = tables.Column(_("可服务天数/年"))
+    account = tables.Column(_("账号"), accessor="user_id", orderable=False, empty_values=())
+
+    # The pks the viewer may edit (talent.update_talent); the view sets it.
+    editable: set = frozenset()
 
     class Meta(BaseTable.Meta):
         attrs = {"class": "list", "id": "talent-table"}
+
+    def render_name(self, record):
+        if record.pk in self.editable:
+            return format_html('<a href="{}" class="talent-edit">{}</a>', reverse("talent:talent-edit", args=[record.pk]),
+                               record.name)
+        return record.name
+
+    def render_kind(self, record):
+        return {"individual": _("个人"), "team": _("团队"), "legal": _("法人")}.get(record.kind, "—")
+
+    def render_home_unit(self, record):
+        return f"{record.home_unit.name}（{record.home_unit.region.name}）"
+
+    def render_account(self, record):
+        return _("已关联") if record.user_id else _("未关联")
 
     def render_fields(self, value):
         return "、".join(value or []) or "—"

@@ -23,11 +23,11 @@ from countyinno.core.views import flash_errors
 from . import services
 from .forms import (AnswerForm, AssessForm, AssessmentFilter, ConfirmForm, DemandForm, DisputeForm, EvaluationFilter,
                     EvaluationForm, LogForm, ProfileForm, PublicityForm, ResubmitForm, ReviewForm, SolveForm,
-                    TalentFilter, WorkstationFilter, WorkstationForm)
+                    TalentFilter, TalentForm, WorkstationFilter, WorkstationForm)
 from .models import bilingual_part
 from .models import Assessment, Assignment, DispatchPlan, ServiceDemand, ServiceLog, Talent, WorkstationApplication
 from .permissions import (can_assess_year, can_file_demand, can_file_workstation, can_oversee_programme,
-                          can_solve_plan)
+                          can_solve_plan, can_update_talent)
 from .plans import describe_plan
 from .tables import (AssessmentTable, AssignmentTable, EvaluationTable, PublicityTable, TalentTable,
                      WorkstationTable)
@@ -71,9 +71,7 @@ def _home_context(request, demand_form=None, solve_form=None) -> dict:
                              .annotate(log_count=Count("logs"),
                                        to_confirm=Count("logs", filter=Q(logs__status=ServiceLog.Status.PENDING))))
     if can_oversee_programme(user):
-        filterset = TalentFilter(request.GET or None, queryset=Talent.objects.restrict(user).select_related("home_unit"))
-        context["talent_filter"] = filterset
-        context["talent_table"] = configure(request, TalentTable(filterset.qs), per_page=30)
+        context["may_see_pool"] = True
         context["plans"] = [(p, describe_plan(p)) for p in DispatchPlan.objects.restrict(user)[:10]]
         context["open_demands"] = ServiceDemand.objects.restrict(user).filter(status="open").count()
         if can_solve_plan(user):
@@ -127,6 +125,54 @@ def plan_solve(request):
         return render(request, "talent/home.html", _home_context(request, solve_form=form), status=429)
     messages.info(request, "方案计算已提交 / the plan is being solved")
     return redirect("job-page", job.pk)
+
+
+# ------------------------------------------------------------------ the talent pool (人才库)
+@login_required
+def pool(request):
+    """人才库: the talents of the official's area, filtered; officials register new ones from here."""
+    if not can_oversee_programme(request.user):
+        raise Http404
+    rows = Talent.objects.restrict(request.user).select_related("home_unit", "home_unit__region", "user")
+    filterset = TalentFilter(request.GET or None, queryset=rows)
+    table = TalentTable(filterset.qs)
+    table.editable = set(Talent.objects.restrict(request.user, "update").values_list("pk", flat=True))
+    configure(request, table, per_page=30)
+    return render(request, "talent/pool.html", {
+        "filter": filterset, "table": table, "may_register": services.register_units(request.user).exists()})
+
+
+def _talent_form_page(request, talent=None):
+    form = TalentForm(request.POST or None, actor=request.user, talent=talent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if talent is None:
+                done = services.register_talent(actor=request.user, **form.cleaned_data)
+                messages.success(request, f"已登记人才：{done.name} / talent registered")
+            else:
+                done = services.update_talent(actor=request.user, talent=talent, **form.cleaned_data)
+                messages.success(request, f"已保存：{done.name} / saved")
+            return redirect(f"{reverse('talent:pool')}?name={done.name}")
+        except (ValidationError, PermissionDenied) as exc:
+            form.take_errors(exc)
+            if talent is not None:
+                talent.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(request, "talent/talent_form.html", {"form": form, "talent": talent}, status=status)
+
+
+@login_required
+def talent_create(request):
+    if not services.register_units(request.user).exists():
+        raise Http404
+    return _talent_form_page(request)
+
+
+@login_required
+def talent_edit(request, pk):
+    talent = get_object_or_404(Talent.objects.restrict(request.user, "update").select_related("home_unit", "user"),
+                               pk=pk)
+    return _talent_form_page(request, talent)
 
 
 # ------------------------------------------------------------------ plans

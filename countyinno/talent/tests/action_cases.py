@@ -146,3 +146,19 @@ def _(world):
                                                 months_per_year=2, materials_complete=True, status="returned")
     return Case(kwargs={"app": app, "months_per_year": 4, "other_stations": 0, "materials": materials()},
                 allowed=world.users["member_a"], denied=world.users["city_ab"])
+
+
+@action_case("talent.register_talent")
+def _(world):
+    # County B may not register a talent whose home unit is a firm of county A.
+    return Case(kwargs={"home_unit": world.enterprise_a, "name": "孙研究员", "fields": ["现代农业"],
+                        "programmes": ["commissioner"], "keywords": ["小麦"], "capacity": 2},
+                allowed=world.users["county_a"], denied=world.users["county_b"])
+
+
+@action_case("talent.update_talent")
+def _(world):
+    # The talent's own home-unit colleague may not edit the pool record; the county does.
+    talent = _talent(world)
+    return Case(kwargs={"talent": talent, "capacity": 3, "programmes": ["commissioner", "qianren"]},
+                allowed=world.users["county_a"], denied=world.users["member_a"])
