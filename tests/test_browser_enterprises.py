@@ -151,3 +151,49 @@ def test_county_admin_follows_the_pool_records_a_certificate_and_registers_a_car
     assert "省级" in county.inner_text("#carrier-table")
     county.screenshot(path=str(SCREENSHOTS / "carriers.png"))
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_county_admin_registers_a_firm_by_clicking_and_finds_it_in_the_registry(shandong, live_server, browser):
+    from countyinno.accounts.testing import ScopeWorld
+    from countyinno.core.validators import make_credit_code
+    from countyinno.enterprises.models import Enterprise
+
+    world = ScopeWorld.build()
+    code = make_credit_code("9", "1", "370102", "MA3C77777")
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    base = live_server.url
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    county = context.new_page()
+    login(county, base, "t-county-370102")
+    county.goto(f"{base}/")
+    county.click("nav >> text=企业培育")
+    county.click("#register-enterprise")
+    form = "#enterprise-form"
+    options = county.locator(f"{form} select[name=region] option").all_inner_texts()
+    assert any("历下区" in o for o in options) and not any("市中区" in o or "市南区" in o for o in options)
+    county.fill(f"{form} input[name=name]", "历下区点击登记科技有限公司")
+    county.fill(f"{form} input[name=credit_code]", wrong)  # a mistyped check character first
+    county.select_option(f"{form} select[name=region]", str(world.county_a.pk))
+    county.fill(f"{form} input[name=industry]", "c3911")
+    county.select_option(f"{form} select[name=size]", "small")
+    county.fill(f"{form} input[name=founded]", "2021-04-01")
+    county.select_option(f"{form} select[name=domain]", "电子信息")
+    county.fill(f"{form} input[name=address]", "历下区经十路 100 号")
+    county.click("#save-enterprise")
+    county.wait_for_selector(".field-error")
+    assert f"校验位错误（应为 {code[17]}）" in county.inner_text(form)
+    assert county.input_value(f"{form} input[name=name]") == "历下区点击登记科技有限公司"
+    assert county.input_value(f"{form} input[name=address]") == "历下区经十路 100 号"
+    county.fill(f"{form} input[name=credit_code]", code)
+    county.click("#save-enterprise")
+    county.wait_for_selector("text=企业已登记")
+    assert "历下区点击登记科技有限公司" in county.inner_text("h1")
+    assert county.locator("#add-enterprise-account").count() == 1
+    firm = Enterprise.objects.get(organisation__credit_code=code)
+    assert (firm.industry, firm.organisation.region_id) == ("C3911", world.county_a.pk)
+    county.screenshot(path=str(SCREENSHOTS / "enterprise-registered.png"))
+    county.click("nav >> text=企业培育")
+    assert "历下区点击登记科技有限公司" in county.inner_text("#enterprise-table")
+    assert "小型" in county.inner_text("#enterprise-table")
+    context.close()

@@ -38,6 +38,61 @@ class YearForm(forms.Form):
         return self.cleaned_data.get("year") if self.is_valid() else None
 
 
+def _domain_choices():
+    from .services import DOMAINS
+
+    return [("", "—")] + [(d, d) for d in DOMAINS]
+
+
+class EnterpriseBasicsForm(forms.Form):
+    """A firm's basic data: what its members and the bureaus over its area keep up to date."""
+
+    industry = forms.CharField(label="行业代码（GB/T 4754-2017）", max_length=8, error_messages=TEXT,
+                               help_text="门类字母加 2–4 位代码，如 C3911")
+    size = forms.ChoiceField(label="规模", choices=Enterprise.Size.choices, error_messages=CHOICE)
+    founded = forms.DateField(label="成立日期", widget=date_input(), error_messages=DATE)
+    domain = forms.ChoiceField(label="技术领域", choices=_domain_choices, required=False, error_messages=CHOICE)
+    address = forms.CharField(label="地址", max_length=300, required=False, error_messages=TEXT)
+    contact_phone = forms.CharField(label="联系电话", max_length=40, required=False, error_messages=TEXT)
+
+    def clean_industry(self):
+        from countyinno.engines.rules.superdeduction import industry_code
+
+        _letter, code, problem = industry_code(self.cleaned_data["industry"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return code
+
+
+class EnterpriseRegisterForm(EnterpriseBasicsForm):
+    """登记企业: name, credit code and county first, then the basic data."""
+
+    name = forms.CharField(label="企业名称", max_length=200, error_messages=TEXT)
+    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, min_length=18,
+                                  error_messages={**TEXT, "min_length": bilingual("应为 18 位", "18 characters"),
+                                                  "max_length": bilingual("应为 18 位", "18 characters")})
+    region = forms.ModelChoiceField(label="所在县（市、区）", queryset=Region.objects.none(), error_messages=CHOICE)
+
+    field_order = ["name", "credit_code", "region", "industry", "size", "founded", "domain", "address",
+                   "contact_phone"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = (Region.objects.restrict(user, "add_enterprise")
+                                          .filter(level=Region.Level.COUNTY).order_by("code"))
+        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        self.order_fields(self.field_order)
+
+    def clean_credit_code(self):
+        from countyinno.core.validators import credit_code_problem
+
+        code = self.cleaned_data["credit_code"].strip().upper()
+        problem = credit_code_problem(code)
+        if problem:
+            raise forms.ValidationError(problem)
+        return code
+
+
 class CertificateForm(forms.Form):
     kind = forms.ChoiceField(label="证书类型", choices=Certificate.Kind.choices, error_messages=CHOICE)
     number = forms.CharField(label="证书编号", max_length=40, error_messages=TEXT)

@@ -8,6 +8,17 @@ from countyinno.regions.models import Region
 
 from .models import Carrier, Enterprise, PoolMembership
 
+# The registry itself: county, city and province bureaus register firms in a county of their area …
+can_register_enterprise = define(
+    "enterprises.register_enterprise", Region, action="add_enterprise", roles=ADMINS, via=("region",),
+    description="登记企业 / register an enterprise in a county of one's area")
+
+# … and keep a firm's basic data (industry, size, founding date, domain, address, phone) up to date, as may the
+# firm's own members; its name, credit code and county are the registry's (accounts.change_organisation).
+can_edit_enterprise = define(
+    "enterprises.edit_enterprise", Enterprise, action="edit", roles=ADMINS | {MEMBER}, via=("region", "organisation"),
+    description="维护企业基本信息 / edit an enterprise's basic data")
+
 # Yearly figures: the firm's own members, and the S&T bureaus over its area.
 can_edit_figures = define(
     "enterprises.edit_figures", Enterprise, action="change", roles=ADMINS | {MEMBER}, via=("region", "organisation"),

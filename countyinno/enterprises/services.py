@@ -8,15 +8,101 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
+from countyinno.accounts import services as accounts_services
+from countyinno.accounts.models import Organisation
 from countyinno.core import audit
 from countyinno.core.actions import action, require
 from countyinno.core.audit import record_state_change
 from countyinno.core.errors import bilingual
+from countyinno.core.validators import credit_code_problem
 from countyinno.engines.rules import ruleset_for
+from countyinno.engines.rules.superdeduction import industry_code
+from countyinno.regions.models import Region
 
 from .models import Carrier, Certificate, Enterprise, EnterpriseYear, PoolMembership
-from .permissions import (can_edit_carrier, can_edit_figures, can_graduate_member, can_nominate_enterprise,
-                          can_record_certificate, can_register_carrier, can_view_pool_target)
+from .permissions import (can_edit_carrier, can_edit_enterprise, can_edit_figures, can_graduate_member,
+                          can_nominate_enterprise, can_record_certificate, can_register_carrier,
+                          can_register_enterprise, can_view_pool_target)
+
+# 八大高新技术领域 (the domain a firm's technology belongs to); blank: not yet known.
+DOMAINS = ["电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能", "资源与环境", "先进制造与自动化"]
+
+
+# ------------------------------------------------------------------ the registry
+
+def _check_basics(errors: dict, *, industry: str, size: str, founded, domain: str) -> str:
+    """Check a firm's basic data into `errors`; return the industry as the model stores it (C3911)."""
+    code = ""
+    if not (industry or "").strip():
+        errors["industry"] = [bilingual("行业代码为必填项", "the industry code is required")]
+    else:
+        _letter, code, problem = industry_code(industry)
+        if problem:
+            errors["industry"] = [problem]
+    if size not in Enterprise.Size.values:
+        errors["size"] = [bilingual("规模无效", "unknown size")]
+    if founded is None:
+        errors["founded"] = [bilingual("成立日期为必填项", "the founding date is required")]
+    elif founded > datetime.date.today():
+        errors["founded"] = [bilingual("成立日期不能晚于今天", "the founding date cannot be in the future")]
+    if domain and domain not in DOMAINS:
+        errors["domain"] = [bilingual("技术领域无效", "unknown technology domain")]
+    return code or ""
+
+
+def existing_credit_code(code: str, exclude=None):
+    """The organisation already registered with this credit code, or None."""
+    found = Organisation.objects.filter(credit_code=code).select_related("region")
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return found.first()
+
+
+@action(permission=can_register_enterprise, target="region")
+def register_enterprise(*, actor, region, name: str, credit_code: str, industry: str, size: str,
+                        founded: datetime.date, domain: str = "", address: str = "",
+                        contact_phone: str = "") -> Enterprise:
+    """登记企业: the firm's organisation (kind enterprise) and its registry record, in a county of the actor's area."""
+    name, credit_code = (name or "").strip(), (credit_code or "").strip().upper()
+    errors = {}
+    if region.level != Region.Level.COUNTY:
+        errors["region"] = [bilingual("企业须登记在县（市、区）", "a firm is registered in a county")]
+    if not name:
+        errors["name"] = [bilingual("企业名称为必填项", "the firm's name is required")]
+    if not credit_code:
+        errors["credit_code"] = [bilingual("统一社会信用代码为必填项", "the unified social credit code is required")]
+    elif problem := credit_code_problem(credit_code):
+        errors["credit_code"] = [problem]
+    elif (other := existing_credit_code(credit_code)) is not None:
+        errors["credit_code"] = [bilingual(f"该统一社会信用代码已登记为“{other.name}”（{other.region.name}）",
+                                           f"this credit code is already registered to “{other.name}” "
+                                           f"({other.region.name})")]
+    industry = _check_basics(errors, industry=industry, size=size, founded=founded, domain=domain)
+    if errors:
+        raise ValidationError(errors)
+    organisation = accounts_services.create_organisation(
+        actor=actor, name=name, kind=Organisation.Kind.ENTERPRISE, region=region, credit_code=credit_code,
+        address=(address or "").strip(), contact_phone=(contact_phone or "").strip())
+    return Enterprise.objects.create(organisation=organisation, industry=industry, size=size, founded=founded,
+                                     domain=domain or "")
+
+
+@action(permission=can_edit_enterprise, target="enterprise")
+def update_enterprise(*, actor, enterprise: Enterprise, industry: str, size: str, founded: datetime.date,
+                      domain: str = "", address: str = "", contact_phone: str = "") -> Enterprise:
+    """A firm's basic data, by its own members or the bureaus over its area (name, code and county stay put)."""
+    errors = {}
+    industry = _check_basics(errors, industry=industry, size=size, founded=founded, domain=domain)
+    if errors:
+        raise ValidationError(errors)
+    enterprise.industry, enterprise.size, enterprise.founded = industry, size, founded
+    enterprise.domain = domain or ""
+    enterprise.save()
+    organisation = enterprise.organisation
+    contact = {"address": (address or "").strip(), "contact_phone": (contact_phone or "").strip()}
+    if any(getattr(organisation, key) != value for key, value in contact.items()):
+        accounts_services.update_organisation_contact(actor=actor, organisation=organisation, **contact)
+    return enterprise
 
 YEAR_FIELDS = ["sales", "total_income", "non_taxable_income", "hightech_income", "total_assets", "net_assets",
                "total_cost", "staff_total", "st_staff", "rd_personnel", "rd_direct_inputs", "rd_depreciation",

@@ -16,10 +16,11 @@ from countyinno.core.views import flash_errors, paginate
 from countyinno.regions.models import Region
 
 from . import assessments, services
-from .forms import CarrierFilter, CarrierForm, CertificateFilter, CertificateForm, EnterpriseFilter, YearForm
+from .forms import (CarrierFilter, CarrierForm, CertificateFilter, CertificateForm, EnterpriseBasicsForm,
+                    EnterpriseFilter, EnterpriseRegisterForm, YearForm)
 from .models import Carrier, Certificate, Enterprise, PoolMembership
-from .permissions import (can_browse_registry, can_edit_carrier, can_record_certificate, can_self_assess,
-                          can_view_pool_progress, can_view_pool_target)
+from .permissions import (can_browse_registry, can_edit_carrier, can_edit_enterprise, can_record_certificate,
+                          can_self_assess, can_view_pool_progress, can_view_pool_target)
 from .tables import CarrierTable, CertificateTable
 
 
@@ -40,7 +41,59 @@ def enterprise_list(request):
     filterset, _used = _filtered(request)
     return render(request, "enterprises/enterprise_list.html", {
         "page": paginate(request, filterset.qs), "filter": filterset,
+        "may_register": Region.objects.restrict(request.user, "add_enterprise").exists(),
         "may_register_carrier": Region.objects.restrict(request.user, "add_carrier").exists()})
+
+
+BASICS = ("industry", "size", "founded", "domain", "address", "contact_phone")
+
+
+@login_required
+def enterprise_create(request):
+    """登记企业: a bureau registers a firm in a county of its area; the form keeps what was typed on error."""
+    if not Region.objects.restrict(request.user, "add_enterprise").exists():
+        raise Http404
+    form = EnterpriseRegisterForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            enterprise = services.register_enterprise(
+                actor=request.user, region=data["region"], name=data["name"], credit_code=data["credit_code"],
+                **{key: data[key] for key in BASICS})
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("region", str(exc))
+        else:
+            messages.success(request, _("企业已登记"))
+            return redirect("enterprises:detail", enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": None},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def enterprise_edit(request, pk):
+    enterprise = _enterprise(request, pk)
+    if not can_edit_enterprise(request.user, enterprise):
+        raise Http404
+    organisation = enterprise.organisation
+    initial = {"industry": enterprise.industry, "size": enterprise.size, "founded": enterprise.founded,
+               "domain": enterprise.domain, "address": organisation.address,
+               "contact_phone": organisation.contact_phone}
+    form = EnterpriseBasicsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_enterprise(actor=request.user, enterprise=enterprise,
+                                       **{key: form.cleaned_data[key] for key in BASICS})
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("企业基本信息已保存"))
+            return redirect("enterprises:detail", enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise},
+                  status=400 if form.errors else 200)
 
 
 @login_required

@@ -3,6 +3,7 @@
 import datetime
 
 from countyinno.core.testing import Case, action_case
+from countyinno.core.validators import make_credit_code
 from countyinno.enterprises.models import Carrier, Certificate, Enterprise, PoolMembership
 
 FIGURES = {"sales": 3000, "total_income": 3100, "hightech_income": 2200, "total_assets": 4000, "net_assets": 1500,
@@ -69,3 +70,22 @@ def _(world):
     return Case(kwargs={"carrier": carrier, "region": world.county_a, "name": carrier.name, "kind": "makerspace",
                         "level": "city", "recognised": datetime.date(2023, 6, 1), "residents": [firm]},
                 allowed=world.users["city_ab"], denied=world.users["member_a"])
+
+
+@action_case("enterprises.register_enterprise")
+def _(world):
+    # A county registers firms in its own county, not in the neighbouring one.
+    return Case(kwargs={"region": world.county_a, "name": "历下区新登记科技有限公司",
+                        "credit_code": make_credit_code("9", "1", "370102", "MA3C00001"), "industry": "C3911",
+                        "size": "small", "founded": datetime.date(2020, 3, 1), "address": "历下区经十路 1 号",
+                        "contact_phone": "0531-1234567"},
+                allowed=world.users["county_a"], denied=world.users["county_b"])
+
+
+@action_case("enterprises.update_enterprise")
+def _(world):
+    # A firm's member keeps its own basic data; the member of the other firm in the same county may not.
+    return Case(kwargs={"enterprise": _firm(world.enterprise_a), "industry": "I6513", "size": "medium",
+                        "founded": datetime.date(2015, 5, 1), "domain": "电子信息", "address": "历下区新地址 8 号",
+                        "contact_phone": "0531-7654321"},
+                allowed=world.users["member_a"], denied=world.users["member_a2"])
