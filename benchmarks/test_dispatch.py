@@ -20,7 +20,7 @@ def array_instance(talents, demands, edges_per_demand, seed=1, counties=2844, de
         talent_ids=[f"T{i}" for i in range(talents)], capacity=rng.integers(1, 6, size=talents),
         home_unit=[f"U{i % 500}" for i in range(talents)], demand_ids=[f"D{j}" for j in range(demands)],
         need=np.ones(demands, dtype=np.int64), county=[f"C{j % counties}" for j in range(demands)],
-        edge_t=edge_t.astype(np.int64), edge_d=edge_d.astype(np.int64), cost=rng.random(edge_t.size) * 100,
+        edge_t=edge_t.astype(np.int64), edge_d=edge_d.astype(np.int64), cost=np.round(rng.random(edge_t.size) * 100, 4),  # 4 decimals, like the cost model
         reasons=[[] for _ in range(edge_t.size)], min_per_county={}, max_per_unit_per_county=None, pinned=[])
 
 

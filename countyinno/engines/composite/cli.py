@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from countyinno.engines.inputs import dumps, run_cli
+
 from .audit import audit
-from .errors import CompositeError
+from .errors import CompositeError, InputProblem
 from .framework import Framework
 from .pipeline import Pipeline
 from .weights import effective_weights
@@ -69,9 +71,8 @@ def cmd_run(args) -> int:
     summary = {"units": int(result.present.sum()), "years": [str(y) for y in result.years],
                "indicators": len(result.indicators), "screened_out": result.screened_out,
                "out": str(out), "index": root}
-    (out / "run.json").write_text(json.dumps({"config": result.config, **summary}, ensure_ascii=False, indent=2,
-                                             default=str))
-    print(json.dumps(summary, ensure_ascii=False, default=str))
+    (out / "run.json").write_text(dumps({"config": result.config, **summary}, indent=2))
+    print(dumps(summary))
     return 0
 
 
@@ -81,9 +82,18 @@ def cmd_uncertainty(args) -> int:
     framework, pipeline = _load(args)
     spec = pipeline.config["uncertainty"]
     if args.inputs:
-        import yaml
+        from countyinno.engines.inputs import EngineInputError, read_yaml
 
-        spec = {**spec, **(yaml.safe_load(Path(args.inputs).read_text(encoding="utf-8")) or {})}
+        try:
+            extra = read_yaml(args.inputs) or {}
+        except EngineInputError as exc:
+            raise CompositeError([InputProblem("uncertainty inputs", None, p.where, p.message_zh, p.message_en)
+                                  for p in exc.problems]) from None
+        unknown = sorted(set(extra) - set(pipeline.config["uncertainty"]))
+        if unknown:
+            raise CompositeError([InputProblem("uncertainty inputs", None, k, f"未知配置项 {k!r}",
+                                               f"unknown key {k!r}") for k in unknown])
+        spec = {**spec, **extra}
     inputs = spec.get("inputs") or []
     if not inputs:
         raise CompositeError.single("config", None, "uncertainty.inputs", "没有定义不确定输入",
@@ -95,22 +105,25 @@ def cmd_uncertainty(args) -> int:
     mc = monte_carlo(framework, base, inputs, replications=replications, seed=spec.get("seed", 1),
                      progress=Progress(args.quiet))
     _write(mc["rank_bands"], out / "rank_bands.csv")
-    summary = {"replications": replications, "inputs": mc["inputs"],
+    summary = {"replications": replications, "failed_replications": mc["failed"], "inputs": mc["inputs"],
                "mean_rank_shift": float(mc["mean_rank_shift"].mean())}
+    if mc["failures"]:
+        (out / "failed_replications.json").write_text(dumps(mc["failures"], indent=2))
     samples = args.sobol if args.sobol is not None else spec.get("sobol_samples", 0)
     if samples:
         si = sobol(framework, base, inputs, base_samples=samples, seed=spec.get("seed", 1),
                    progress=Progress(args.quiet))
         _write(si["indices"], out / "sensitivity.csv")
         summary["sobol_runs"] = si["runs"]
+        summary["sobol_failed"] = si["failed"]
         summary["sensitivity"] = si["indices"].to_dict(orient="records")
-    print(json.dumps(summary, ensure_ascii=False))
+    print(dumps(summary))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="countyinno index", description="综合指数引擎 / composite index engine")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="countyinno index", description="综合指数引擎 / composite index engine")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, help_text in (("run", "build the index"), ("uncertainty", "Monte Carlo rank bands and Sobol indices")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--meta", required=True, help="iMeta CSV")
@@ -125,13 +138,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: exit 2 with a bilingual message
+        self.print_usage(sys.stderr)
+        print(f"命令行参数有误 / invalid arguments: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return {"run": cmd_run, "uncertainty": cmd_uncertainty}[args.command](args)
-    except CompositeError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+    return run_cli(_dispatch, args)
+
+
+def _dispatch(args) -> int:
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise CompositeError.single("--out", None, None, "输出位置已存在且不是文件夹", "the output path exists and is not a folder")
+    return {"run": cmd_run, "uncertainty": cmd_uncertainty}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,27 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
 
 
+def read_table(path, table: str) -> pd.DataFrame:
+    """A CSV table as text columns: UTF-8 (BOM optional), UTF-16 or GBK/GB18030 (countyinno.engines.inputs)."""
+    import csv
+    import io
+
+    from countyinno.engines.inputs import EngineInputError, read_text
+
+    try:
+        text = read_text(path, where=f"{table} ({path})")
+    except EngineInputError as exc:
+        raise CompositeError([InputProblem(table, None, None, p.message_zh, p.message_en) for p in exc.problems]) from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        raise CompositeError.single(table, None, None, f"不是有效的 CSV：{exc}", f"not a valid CSV table: {exc}") from None
+    if frame.columns.duplicated().any():
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise CompositeError.single(table, 1, ", ".join(dup), "列名重复", "duplicate column names")
+    return frame
+
+
 @dataclass
 class Framework:
     """A tree of indicators and aggregates of any depth, plus the unit data for one or more years."""
@@ -36,12 +57,7 @@ class Framework:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_csv(cls, meta_path: str | Path, data_path: str | Path) -> "Framework":
-        try:
-            meta = pd.read_csv(meta_path, dtype=str, keep_default_na=False)
-            data = pd.read_csv(data_path, dtype=str, keep_default_na=False)
-        except FileNotFoundError as exc:
-            raise CompositeError.single(str(exc.filename), None, None, "文件不存在", "file not found")
-        return cls.from_frames(meta, data)
+        return cls.from_frames(read_table(meta_path, "iMeta"), read_table(data_path, "iData"))
 
     @classmethod
     def from_frames(cls, meta: pd.DataFrame, data: pd.DataFrame) -> "Framework":

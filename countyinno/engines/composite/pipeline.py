@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import steps
-from .errors import CompositeError
+from .errors import CompositeError, InputProblem
 from .framework import Framework
 
 DEFAULT_CONFIG: dict = {
@@ -49,11 +49,91 @@ def merge_config(base: dict, override: dict | None) -> dict:
     return out
 
 
+# Mappings whose keys are the user's own (indicator codes, levels): not checked against the defaults.
+FREE_FORM = {"normalise.goalposts", "weights.overrides", "weights.ahp", "aggregate.by_level"}
+# Keys whose default is None or that accept more than the default's type.
+NULLABLE = {"impute.group", "screen.unit_min_availability", "screen.indicator_min_availability", "normalise.base_year",
+            "treat.fallback"}
+UNCERTAIN_INPUT_KEYS = {"name", "type", "path", "choices", "amount", "codes"}
+
+
+def _type_name(value) -> tuple[str, str]:
+    if isinstance(value, bool):
+        return "布尔值 true/false", "true/false"
+    if isinstance(value, (int, float)):
+        return "数值", "a number"
+    if isinstance(value, str):
+        return "文本", "text"
+    if isinstance(value, list):
+        return "列表", "a list"
+    if isinstance(value, dict):
+        return "映射", "a mapping"
+    return type(value).__name__, type(value).__name__
+
+
+def _same_kind(default, value) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, (str, list, dict)):
+        return isinstance(value, type(default))
+    return True
+
+
+def config_problems(config: dict, defaults: dict = DEFAULT_CONFIG, prefix: str = "") -> list:
+    """Unknown keys and wrong types at every level of a configuration (a misspelt `winsorize_max` or
+    `methd` is refused, naming its path), bilingual."""
+    out = []
+    if not isinstance(config, dict):
+        return [InputProblem("config", None, prefix or "$", "应为映射（键: 值）", "expected a mapping (key: value)")]
+    for key, value in config.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key not in defaults:
+            known = ", ".join(sorted(defaults))
+            out.append(InputProblem("config", None, path, f"未知配置项 {key!r}（允许：{known}）",
+                                    f"unknown configuration key {key!r} (allowed: {known})"))
+            continue
+        default = defaults[key]
+        if path in FREE_FORM:
+            if not isinstance(value, dict):
+                out.append(InputProblem("config", None, path, "应为映射（键: 值）", "expected a mapping (key: value)"))
+            continue
+        if value is None and (default is None or path in NULLABLE):
+            continue
+        if path == "uncertainty.inputs":
+            if not isinstance(value, list):
+                out.append(InputProblem("config", None, path, "应为列表", "expected a list"))
+                continue
+            for i, spec in enumerate(value):
+                if not isinstance(spec, dict):
+                    out.append(InputProblem("config", None, f"{path}.{i}", "应为映射", "expected a mapping"))
+                    continue
+                for k in sorted(set(spec) - UNCERTAIN_INPUT_KEYS):
+                    out.append(InputProblem("config", None, f"{path}.{i}.{k}", f"未知配置项 {k!r}（允许：{', '.join(sorted(UNCERTAIN_INPUT_KEYS))}）",
+                                            f"unknown key {k!r} (allowed: {', '.join(sorted(UNCERTAIN_INPUT_KEYS))})"))
+            continue
+        if default is not None and not _same_kind(default, value) and not (path in NULLABLE and isinstance(value, str)):
+            zh, en = _type_name(default)
+            gzh, gen = _type_name(value)
+            out.append(InputProblem("config", None, path, f"应为{zh}，收到{gzh}", f"expected {en}, got {gen}"))
+            continue
+        if isinstance(default, dict) and isinstance(value, dict):
+            out.extend(config_problems(value, default, path))
+        if isinstance(default, list) and isinstance(value, list) and default and path != "order":
+            kind = default[0]
+            for i, item in enumerate(value):
+                if not _same_kind(kind, item):
+                    zh, en = _type_name(kind)
+                    out.append(InputProblem("config", None, f"{path}.{i}", f"应为{zh}", f"expected {en}"))
+    return out
+
+
 def validate_config(config: dict) -> None:
-    unknown = set(config) - set(DEFAULT_CONFIG)
-    if unknown:
-        raise CompositeError.single("config", None, ", ".join(sorted(unknown)), "未知配置项", "unknown configuration keys")
-    bad_steps = [s for s in config["order"] if s not in STEP_NAMES]
+    problems = config_problems(config)
+    if problems:
+        raise CompositeError(problems)
+    bad_steps = [s for s in config["order"] if not isinstance(s, str) or s not in STEP_NAMES]
     if bad_steps:
         raise CompositeError.single("config", None, "order", f"未知步骤 {bad_steps}", f"unknown steps {bad_steps}")
     lo, hi = config["normalise"]["range"]
@@ -175,12 +255,13 @@ class Pipeline:
 
     @classmethod
     def from_yaml(cls, path) -> "Pipeline":
-        import yaml
+        from countyinno.engines.inputs import EngineInputError, read_yaml
 
-        with open(path, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
-        if not isinstance(loaded, dict):
-            raise CompositeError.single(str(path), None, None, "配置应为 YAML 映射", "the config must be a YAML mapping")
+        try:
+            loaded = read_yaml(path, where=str(path)) or {}
+        except EngineInputError as exc:
+            raise CompositeError([InputProblem("config", None, p.where, p.message_zh, p.message_en)
+                                  for p in exc.problems]) from None
         return cls(loaded)
 
     # ---------------------------------------------------------------- data cube

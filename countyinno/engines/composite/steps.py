@@ -139,8 +139,10 @@ def passes_skew_kurt(x, skew_threshold: float, kurtosis_threshold: float) -> boo
 
 def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_threshold: float):
     """Reassign the most extreme value to the next one, on the side the skew points to, until the skew /
-    kurtosis rule passes or `max_points` points have been changed (ties count as several points).
-    Winsorised points tie with the next value, so a point moved twice counts once."""
+    kurtosis rule passes or `max_points` points have been changed. Tied extreme values move together,
+    as in COINr: a tied group is winsorised whole even when it takes the count past `max_points` (no
+    further step is taken then). Winsorised points tie with the next value, so a point moved twice
+    counts once."""
     x = x.copy()
     high: set[int] = set()
     low: set[int] = set()
@@ -157,8 +159,8 @@ def winsorise(x: np.ndarray, max_points: int, skew_threshold: float, kurtosis_th
         rest = x[finite & (x != extreme)]
         if rest.size == 0:
             break
-        if len(high | low | set(at.tolist())) > max_points:
-            break
+        if len(high | low) >= max_points:
+            break  # the limit is reached; a tied group that crosses it is still winsorised whole (as COINr does)
         x[at] = rest.max() if target_set is high else rest.min()
         target_set.update(at.tolist())
         skew, kurt = skew_kurt(x)
@@ -281,14 +283,18 @@ def normalise(X: np.ndarray, method: str, directions: np.ndarray, *, low: float 
             return np.clip(out, 0, 1) * (high - low) + low
         if method == "rank":
             return rank_min(Y, descending=False)
-        if method == "percentile_rank":
+        if method == "percentile_rank":  # COINr n_prank: (rank − 1) / (n − 1), "min" ties, in [0, 1]
+            n = np.sum(~np.isnan(Y), axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = (rank_min(Y, descending=False) - 1) / np.where(n > 1, n - 1, np.nan)
+            return np.where(np.isnan(Y), np.nan, out)
+        if method == "midrank_percentile":  # (average rank − ½) / n × 100 (this engine's former percentile_rank)
             n = np.sum(~np.isnan(Y), axis=0)
             r = rankdata(np.where(np.isnan(Y), np.inf, Y), method="average", axis=0)
             out = (r - 0.5) / n * 100
             return np.where(np.isnan(Y), np.nan, out)
-        if method == "borda":
-            n = np.sum(~np.isnan(Y), axis=0)
-            return np.where(np.isnan(Y), np.nan, n - rank_min(Y, descending=True))
+        if method == "borda":  # COINr n_borda: rank − 1, "min" ties (the lowest value scores 0)
+            return np.where(np.isnan(Y), np.nan, rank_min(Y, descending=False) - 1)
         if method == "index":
             if reference is None:
                 raise CompositeError.single("config", None, "normalise.base_year", "基期指数法需要基准年",

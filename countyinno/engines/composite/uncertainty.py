@@ -119,9 +119,16 @@ def monte_carlo(framework, base_config: dict, input_specs: list[dict], replicati
     draws = rng.random((replications, len(inputs)))
     all_ranks = np.empty((replications,) + model.nominal_ranks.shape)
     shifts = np.empty(replications)
+    failures = []
     for r in range(replications):
-        all_ranks[r] = model.evaluate(draws[r])
-        shifts[r] = model.mean_rank_shift(all_ranks[r])
+        try:
+            all_ranks[r] = model.evaluate(draws[r])
+            shifts[r] = model.mean_rank_shift(all_ranks[r])
+        except Exception as exc:  # noqa: BLE001  one failing replication must not lose the others
+            all_ranks[r] = np.nan
+            shifts[r] = np.nan
+            failures.append({"replication": r, "draw": [float(x) for x in draws[r]],
+                             "error": f"{type(exc).__name__}: {exc}"[:500]})
         if progress and (r % 20 == 0 or r == replications - 1):
             progress((r + 1) / replications, f"Monte Carlo {r + 1}/{replications}")
     with np.errstate(all="ignore"):
@@ -141,8 +148,11 @@ def monte_carlo(framework, base_config: dict, input_specs: list[dict], replicati
                          "median_rank": median[t, i], "rank_p05": q05[t, i], "rank_p95": q95[t, i],
                          "nominal_score": model.nominal_scores[t, i]})
     bands = pd.DataFrame(rows).sort_values(["Time", "nominal_rank", "uCode"]).reset_index(drop=True)
-    return {"rank_bands": bands, "mean_rank_shift": shifts, "replications": replications,
-            "inputs": [i.name for i in inputs]}
+    if len(failures) == replications:
+        raise CompositeError.single("config", None, "uncertainty", f"全部 {replications} 次重复均失败：{failures[0]['error']}",
+                                    f"all {replications} replications failed: {failures[0]['error']}")
+    return {"rank_bands": bands, "mean_rank_shift": shifts[~np.isnan(shifts)], "replications": replications,
+            "failed": len(failures), "failures": failures, "inputs": [i.name for i in inputs]}
 
 
 def sobol_indices(f: Callable[[np.ndarray], float], k: int, base_samples: int, seed: int = 1,
@@ -154,27 +164,34 @@ def sobol_indices(f: Callable[[np.ndarray], float], k: int, base_samples: int, s
     sample = qmc.Sobol(d=2 * k, scramble=True, seed=seed).random(base_samples)
     A, B = sample[:, :k], sample[:, k:]
     total_runs, done = base_samples * (k + 2), 0
+    failures: list[dict] = []
 
     def run(matrix):
         nonlocal done
         out = np.empty(matrix.shape[0])
         for r in range(matrix.shape[0]):
-            out[r] = f(matrix[r])
+            try:
+                out[r] = f(matrix[r])
+            except Exception as exc:  # noqa: BLE001  recorded, the run goes on
+                out[r] = np.nan
+                failures.append({"sample": done, "error": f"{type(exc).__name__}: {exc}"[:500]})
             done += 1
             if progress and (done % 20 == 0 or done == total_runs):
                 progress(done / total_runs, f"Sobol {done}/{total_runs}")
         return out
 
     fA, fB = run(A), run(B)
-    variance = float(np.var(np.concatenate([fA, fB]), ddof=1))
+    both = np.concatenate([fA, fB])
+    variance = float(np.nanvar(both, ddof=1)) if np.count_nonzero(~np.isnan(both)) > 1 else 0.0
     first, total = np.zeros(k), np.zeros(k)
     for i in range(k):
         ABi = A.copy()
         ABi[:, i] = B[:, i]
         fABi = run(ABi)
-        if variance > 0:
-            first[i] = np.mean(fB * (fABi - fA)) / variance
-            total[i] = 0.5 * np.mean((fA - fABi) ** 2) / variance
+        if variance > 0:  # failed samples (NaN) are left out of the means
+            first[i] = np.nanmean(fB * (fABi - fA)) / variance
+            total[i] = 0.5 * np.nanmean((fA - fABi) ** 2) / variance
+    sobol_indices.failures = failures
     return first, total, variance
 
 
@@ -188,5 +205,6 @@ def sobol(framework, base_config: dict, input_specs: list[dict], base_samples: i
     first, total, variance = sobol_indices(lambda u: model.mean_rank_shift(model.evaluate(u)), len(inputs),
                                            base_samples, seed, progress)
     indices = pd.DataFrame({"input": [i.name for i in inputs], "first_order": first, "total_order": total})
+    failures = getattr(sobol_indices, "failures", [])
     return {"indices": indices, "output_variance": variance, "runs": base_samples * (len(inputs) + 2),
-            "output": "mean absolute rank shift of the index"}
+            "failed": len(failures), "failures": failures, "output": "mean absolute rank shift of the index"}

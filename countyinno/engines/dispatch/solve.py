@@ -1,10 +1,16 @@
 """Exact dispatch plans.
 
-Objective, in order: (1) every county gets at least its minimum (hard), (2) as many demands served as
-possible, (3) the lowest total cost. Without per-unit caps this is a min-cost flow with lower bounds
-(OR-Tools, exact, millions of arcs); with "at most m from one home unit per county" it is an integer
-program solved exactly by HiGHS in two phases (maximum count, then minimum cost at that count).
-The stable mode (双向选择) runs many-to-one deferred acceptance instead.
+Objective (default, objective.unserved = "maximise_served"), in order: (1) every county gets at least
+its minimum (hard), (2) as many demand places served as possible, (3) the lowest total cost. With
+objective.unserved = "priority" the plan minimises total cost + Σ priority(d) × unserved places of d
+(a county marks urgent or poverty-alleviation demands with a high priority).
+
+Without per-unit caps this is a min-cost flow with lower bounds solved exactly by OR-Tools'
+SimpleMinCostFlow (a cost-scaling push-relabel algorithm on integer costs) — two solves: the most
+places, then the least cost at that count (no big-M, so costs of national size cannot overflow);
+with "at most m from one home unit per county" it is an integer program solved exactly by HiGHS
+(two phases likewise). Costs are scaled to integers by the data's own precision (10^d for d decimals,
+d ≤ 6), so the optimum is exact. The stable mode (双向选择) runs many-to-one deferred acceptance.
 """
 
 from __future__ import annotations
@@ -14,14 +20,18 @@ from collections import defaultdict
 
 import numpy as np
 
-from .model import DispatchError, Instance, Problem
+from .model import DispatchError, Instance, Problem, cost_scale
 
-SCALE = 100  # costs to integer hundredths for the flow solver
+INT_LIMIT = 2**62  # |integer cost × flow| the flow solver can hold without overflow
+
+
+def _solver_failure(where: str, zh: str, en: str) -> DispatchError:
+    return DispatchError([Problem(where, zh, en)], kind="solver")
 
 
 def solve(instance: Instance | dict) -> dict:
     inst = instance if isinstance(instance, Instance) else Instance.from_dict(instance)
-    started = time.perf_counter()
+    started = time.perf_counter()  # `seconds` covers solving only: pins, checks, the solver, the plan
     cap, need, pinned_edges = _apply_pins(inst)
     _check_minimums_possible(inst, cap, need, pinned_edges)
     if inst.mode == "stable":
@@ -80,9 +90,25 @@ def _check_minimums_possible(inst, cap, need, pinned_edges):
         raise DispatchError(problems, kind="infeasible")
 
 
-def _int_costs(inst):
-    c = np.round((inst.cost - (inst.cost.min() if inst.cost.size else 0)) * SCALE).astype(np.int64)
-    return c
+def _scale(inst) -> int:
+    return cost_scale(np.concatenate([inst.cost, inst.priority if inst.priority is not None else []]))
+
+
+def _int_costs(inst, with_priority: bool = False) -> np.ndarray:
+    """Exact integer costs: every cost × 10^d (d = the most decimals in the data), shifted to ≥ 0.
+    With `with_priority`, each edge's cost minus its demand's priority, not shifted (0 = indifferent)."""
+    if not inst.cost.size:
+        return np.zeros(0, dtype=np.int64)
+    scale = _scale(inst)
+    limit = 2.0 ** 53  # exact integers in a float
+    scaled = np.round(inst.cost * scale)
+    if with_priority:
+        scaled = scaled - np.round(inst.priority[inst.edge_d] * scale)
+    else:
+        scaled = scaled - scaled.min()
+    if np.abs(scaled).max() >= limit:
+        raise _solver_failure("edges", "成本数值过大，整数求解器无法精确表示", "costs too large for the exact integer solver")
+    return scaled.astype(np.int64)
 
 
 def _min_cost_flow(inst, cap, need, pinned_edges) -> list[int]:
@@ -94,36 +120,58 @@ def _min_cost_flow(inst, cap, need, pinned_edges) -> list[int]:
     if e_idx.size == 0:
         return []
     counties = sorted(set(inst.county))
-    county_of = np.array([counties.index(c) for c in inst.county], dtype=np.int64)
+    county_pos = {c: i for i, c in enumerate(counties)}
+    county_of = np.array([county_pos[c] for c in inst.county], dtype=np.int64)
     nT, nD, nC = len(inst.talent_ids), len(inst.demand_ids), len(counties)
     S, Z = 0, 1
     T0, D0, C0 = 2, 2 + nT, 2 + nT + nD
-    costs = _int_costs(inst)[e_idx]
     total_flow = int(min(cap.sum(), need.sum()))
-    big = (total_flow + 1) * (int(costs.max()) + 1) + 1  # more assignments always beat cheaper ones
-    flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.concatenate([np.full(nT, S), T0 + inst.edge_t[e_idx], D0 + np.arange(nD), C0 + np.arange(nC), [S]])
-    heads = np.concatenate([T0 + np.arange(nT), D0 + inst.edge_d[e_idx], C0 + county_of, np.full(nC, Z), [Z]])
     minimum = _remaining_minimums(inst, pinned_edges)
     lower = np.array([minimum.get(c, 0) for c in counties], dtype=np.int64)
     unbounded = int(need.sum()) + 1
-    capacities = np.concatenate([cap, np.ones(e_idx.size, dtype=np.int64), need,
-                                 np.full(nC, unbounded) - lower, [total_flow]])
-    unit_costs = np.concatenate([np.zeros(nT, dtype=np.int64), costs - big, np.zeros(nD, dtype=np.int64),
-                                 np.zeros(nC, dtype=np.int64), [0]])
-    flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
-                                              capacities.astype(np.int64), unit_costs.astype(np.int64))
-    supplies = np.zeros(C0 + nC, dtype=np.int64)
-    supplies[S] = total_flow
-    supplies[Z] = -total_flow + int(lower.sum())  # lower bounds on county → sink become demands at the county
-    supplies[C0:C0 + nC] -= lower
-    flow.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise DispatchError([Problem("constraints.min_per_county", "各县最低人数无法同时满足（人才被多个县争用）",
-                                     "the county minimums cannot all be met at once (counties compete for the same talents)")],
-                            kind="infeasible")
-    used = flow.flows(np.arange(nT, nT + e_idx.size, dtype=np.int32))
+
+    def run(edge_costs: np.ndarray, bypass_capacity: int, phase: str):
+        if edge_costs.size and int(np.abs(edge_costs).max()) * max(total_flow, 1) >= INT_LIMIT:
+            raise _solver_failure("edges", f"成本过大：{phase}阶段的总成本超出 64 位整数范围",
+                                  f"costs too large: the {phase} total cost exceeds 64-bit integers")
+        flow = min_cost_flow.SimpleMinCostFlow()
+        tails = np.concatenate([np.full(nT, S), T0 + inst.edge_t[e_idx], D0 + np.arange(nD), C0 + np.arange(nC), [S]])
+        heads = np.concatenate([T0 + np.arange(nT), D0 + inst.edge_d[e_idx], C0 + county_of, np.full(nC, Z), [Z]])
+        capacities = np.concatenate([cap, np.ones(e_idx.size, dtype=np.int64), need,
+                                     np.full(nC, unbounded) - lower, [bypass_capacity]])
+        unit_costs = np.concatenate([np.zeros(nT, dtype=np.int64), edge_costs, np.zeros(nD, dtype=np.int64),
+                                     np.zeros(nC, dtype=np.int64), [0]])
+        flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
+                                                  capacities.astype(np.int64), unit_costs.astype(np.int64))
+        supplies = np.zeros(C0 + nC, dtype=np.int64)
+        supplies[S] = total_flow
+        supplies[Z] = -total_flow + int(lower.sum())  # lower bounds on county → sink become demands at the county
+        supplies[C0:C0 + nC] -= lower
+        flow.set_nodes_supplies(np.arange(supplies.size, dtype=np.int32), supplies)
+        status = flow.solve()
+        if status == flow.INFEASIBLE:
+            if lower.sum():
+                raise DispatchError([Problem("constraints.min_per_county", "各县最低人数无法同时满足（人才被多个县争用）",
+                                             "the county minimums cannot all be met at once (counties compete for the "
+                                             "same talents)")], kind="infeasible")
+            raise _solver_failure("solver", "求解器报告无可行流（实例没有最低人数，这不应发生）",
+                                  "the flow solver reported infeasibility on an instance without minimums")
+        if status == flow.BAD_COST_RANGE:
+            raise _solver_failure("edges", "成本范围过大，求解器发生整数溢出", "the cost range overflows the flow solver")
+        if status != flow.OPTIMAL:
+            names = {flow.NOT_SOLVED: "NOT_SOLVED", flow.UNBALANCED: "UNBALANCED", flow.BAD_RESULT: "BAD_RESULT"}
+            raise _solver_failure("solver", f"最小费用流求解失败（{names.get(status, status)}）",
+                                  f"the min-cost flow solver failed ({names.get(status, status)})")
+        return flow.flows(np.arange(nT, nT + e_idx.size, dtype=np.int32))
+
+    if inst.priority is not None:  # one solve: cost − priority of the demand served; unserved places cost nothing more
+        used = run(_int_costs(inst, with_priority=True)[e_idx], total_flow, "优先级")
+        return [int(k) for k in e_idx[used > 0]]
+    # phase 1: the most places (every edge −1); phase 2: the least cost at that count (exact integer costs)
+    used = run(np.full(e_idx.size, -1, dtype=np.int64), total_flow, "计数")
+    count = int(used.sum())
+    costs = _int_costs(inst)[e_idx]
+    used = run(costs, total_flow - count, "成本")
     return [int(k) for k in e_idx[used > 0]]
 
 
@@ -165,14 +213,27 @@ def _milp(inst, cap, need, pinned_edges) -> list[int]:
     constraints = [LinearConstraint(A, lo, hi)]
     bounds = Bounds(lower_bounds, np.ones(n))
     integrality = np.ones(n)
-    first = milp(-np.ones(n), constraints=constraints, bounds=bounds, integrality=integrality)
-    if first.status != 0:
-        raise DispatchError([Problem("constraints", "在“每县最低人数”和“同一单位在一个县至多 m 人”约束下无可行方案",
-                                     "no plan meets the county minimums together with the per-unit limit")],
-                            kind="infeasible")
+    def check(result, phase):
+        if result.status == 0 and result.x is not None:
+            return result
+        if result.status == 2:  # infeasible
+            raise DispatchError([Problem("constraints", "在“每县最低人数”和“同一单位在一个县至多 m 人”约束下无可行方案",
+                                         "no plan meets the county minimums together with the per-unit limit")],
+                                kind="infeasible")
+        raise _solver_failure("solver", f"整数规划求解失败（{phase}，HiGHS 状态 {result.status}：{result.message}）",
+                              f"the integer program failed ({phase}, HiGHS status {result.status}: {result.message})")
+
+    if inst.priority is not None:
+        weights = _int_costs(inst, with_priority=True).astype(float)
+        result = check(milp(weights, constraints=constraints, bounds=bounds, integrality=integrality), "priority")
+        return [int(k) for k in np.flatnonzero(result.x > 0.5)]
+    first = check(milp(-np.ones(n), constraints=constraints, bounds=bounds, integrality=integrality), "count")
     count = round(-first.fun)
     at_count = LinearConstraint(np.ones((1, n)), count, count)
-    second = milp(inst.cost, constraints=constraints + [at_count], bounds=bounds, integrality=integrality)
+    costs = _int_costs(inst).astype(float)  # exact integers (≤ 2^53 checked below) for HiGHS
+    if costs.size and costs.max() * n >= 2**53:
+        raise _solver_failure("edges", "成本过大，整数规划无法精确求解", "costs too large to solve the integer program exactly")
+    second = check(milp(costs, constraints=constraints + [at_count], bounds=bounds, integrality=integrality), "cost")
     return [int(k) for k in np.flatnonzero(second.x > 0.5)]
 
 
@@ -228,8 +289,20 @@ def _plan(inst: Instance, chosen: list[int], pinned: set[int], solver: str, seco
     unserved = [{"demand": inst.demand_ids[d], "missing": int(inst.need[d] - served[d])}
                 for d in range(len(inst.demand_ids)) if served[d] < inst.need[d]]
     idle = [inst.talent_ids[t] for t in range(len(inst.talent_ids)) if load[t] == 0 and inst.capacity[t] > 0]
+    from decimal import Decimal
+
+    from countyinno.engines.inputs import plain, to_decimal
+
+    total = sum((to_decimal(float(inst.cost[k])) for k in chosen), Decimal(0))
+    objective = {"assigned": len(assignments), "total_cost": plain(total) if chosen else 0.0,
+                 "unserved_places": sum(u["missing"] for u in unserved),
+                 "unserved": "priority" if inst.priority is not None else "maximise_served"}
+    if inst.priority is not None:
+        penalty = sum((to_decimal(float(inst.priority[inst.demand_ids.index(u["demand"])])) * u["missing"]
+                       for u in unserved), Decimal(0))
+        objective["unserved_cost"] = plain(penalty)
+        objective["total_with_unserved"] = plain(total + penalty)
     return {"status": "stable" if solver == "deferred_acceptance" else "optimal", "solver": solver,
-            "objective": {"assigned": len(assignments), "total_cost": round(float(inst.cost[chosen].sum()), 4)
-                          if chosen else 0.0},
+            "objective": objective,
             "assignments": assignments, "unserved_demands": unserved, "idle_talents": idle,
             "county_counts": dict(sorted(counties.items())), "seconds": round(seconds, 4)}

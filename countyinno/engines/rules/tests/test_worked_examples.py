@@ -2,6 +2,7 @@
 
 import copy
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -25,10 +26,15 @@ HIGHTECH = {
 
 
 def cli(engine, payload, tmp_path, capsys, *extra):
+    """Run the CLI: (0, verdict JSON from stdout) or (2, the bilingual message on stderr)."""
     path = tmp_path / "in.json"
     path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     code = main([engine, "--input", str(path), *extra])
-    return code, json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    if code == 0:
+        return code, json.loads(captured.out)
+    assert captured.out == "" and "Traceback" not in captured.err
+    return code, captured.err
 
 
 # ---------------------------------------------------------------- §1 高新技术企业
@@ -63,11 +69,12 @@ def test_example_firm_growth_scores(tmp_path, capsys):
 @pytest.mark.parametrize("last_sales, needed", [(5000, 0.05), (5000.01, 0.04), (20000, 0.04), (20000.01, 0.03)])
 def test_rd_intensity_band_edges_are_inclusive(last_sales, needed):
     firm = copy.deepcopy(HIGHTECH)
-    firm["years"] = [{"sales": last_sales, "rd": last_sales * needed, "rd_domestic": last_sales * needed}]
+    exact_rd = Decimal(str(last_sales)) * Decimal(str(needed))  # exactly on the edge (floats would fall short)
+    firm["years"] = [{"sales": last_sales, "rd": exact_rd, "rd_domestic": exact_rd}]
     firm["registration_date"] = "2023-01-01"
     ok = {c["id"]: c for c in hightech.assess(firm)["conditions"]}[5]
     assert ok["passed"] and ok["required"] == f">= {needed:.0%}"
-    firm["years"][0]["rd"] = last_sales * needed - 0.01
+    firm["years"][0]["rd"] = exact_rd - Decimal("0.01")
     firm["years"][0]["rd_domestic"] = firm["years"][0]["rd"]
     failed = {c["id"]: c for c in hightech.assess(firm)["conditions"]}[5]
     assert not failed["passed"] and f"{needed:.0%}" in failed["reason"]
