@@ -17,11 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countyinno.core.errors import bilingual
 
-from .models import PROGRAMMES, Assessment, Talent, WorkstationApplication
-
-FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
-# Crops and trades for the farm Q&A routing (rural), which talents may also cover.
-PROFILE_FIELDS = FIELDS + ["小麦", "玉米", "设施蔬菜", "果树", "畜牧", "水产", "中药材", "农机"]
+from .models import FIELDS, PROFILE_FIELDS, PROGRAMMES, Assessment, Talent, WorkstationApplication  # noqa: F401
 
 MESSAGES = {
     "required": bilingual("此项必填", "this field is required"),

@@ -27,6 +27,11 @@ def bilingual_part(label: str) -> str:
     return en if en and (get_language() or "").startswith("en") else zh
 
 
+
+# The talents' fields: the eight high-tech fields, plus crops and trades for the farm Q&A routing (rural).
+FIELDS = ["现代农业", "先进制造与自动化", "电子信息", "新材料", "生物与新医药", "资源与环境", "新能源与节能", "高技术服务"]
+PROFILE_FIELDS = FIELDS + ["小麦", "玉米", "设施蔬菜", "果树", "畜牧", "水产", "中药材", "农机"]
+
 class Talent(AuditedModel, TimeStampedModel):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", "个人 individual"

@@ -64,7 +64,7 @@ POOL_FIELDS = ("name", "kind", "home_unit", "title", "degree", "fields", "keywor
 
 
 def _pool_errors(talent: Talent, actor) -> dict:
-    from .forms import PROFILE_FIELDS
+    from .models import PROFILE_FIELDS
 
     errors: dict[str, list[str]] = {}
     talent.name = (talent.name or "").strip()
