@@ -111,13 +111,15 @@ def test_demo_is_deterministic_and_idempotent(shandong):
     assert User.objects.get(username="county-370102").check_password("CountyInno@2026")
 
 
-def test_province_admin_can_use_the_admin_site_within_scope(shandong, client):
+def test_the_admin_site_is_for_superusers_only(shandong, client):
+    """Officials manage through the platform's own pages; the demo makes no staff accounts."""
     from countyinno.core.demo import build_demo
 
     build_demo(seed=3, scale=0.1, log=lambda *_: None)
     from countyinno.accounts.models import User
 
-    client.force_login(User.objects.get(username="province-37"))
-    assert client.get("/admin/accounts/organisation/").status_code == 200
-    client.force_login(User.objects.get(username="county-370102"))
-    assert client.get("/admin/").status_code == 302  # not staff: sent to the admin log-in
+    assert not User.objects.filter(is_staff=True, is_superuser=False).exists()
+    for username in ("province-37", "county-370102"):
+        client.force_login(User.objects.get(username=username))
+        assert client.get("/admin/accounts/organisation/").status_code in (302, 403)
+    assert client.get("/accounts/users/").status_code in (200, 403)
