@@ -111,6 +111,14 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
     loose = subprocess.run([sys.executable, "-m", "countyinno.cli", "check", "--deploy"], env=env,
                            capture_output=True, text=True)
     assert "countyinno.W001" in loose.stdout + loose.stderr
+    # Controls switched off by a setting are named, even under production settings.
+    env.update(DJANGO_SETTINGS_MODULE="countyinno.settings.production", LOGIN_MAX_FAILURES="0",
+               PASSWORD_MAX_AGE_DAYS="0", SESSION_IDLE_TIMEOUT="86400")
+    env.pop("DEBUG")
+    off = subprocess.run([sys.executable, "-m", "countyinno.cli", "check", "--deploy"], env=env,
+                         capture_output=True, text=True)
+    for code in ("countyinno.W007", "countyinno.W009", "countyinno.W010"):
+        assert code in off.stdout + off.stderr, off.stdout + off.stderr
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql",
