@@ -178,7 +178,7 @@ def loads_json(text: str, where: str = "$"):
     """Parse JSON strictly: no NaN / Infinity, no duplicate keys, exact decimals, bounded nesting."""
     if not text.strip():
         raise EngineInputError.one(where, "输入为空", "the input is empty")
-    depth = _max_depth_hint(text)
+    depth = max_depth_hint(text)
     if depth > MAX_DEPTH:
         raise EngineInputError.one(where, f"嵌套层数过深（{depth} 层，至多 {MAX_DEPTH} 层）",
                                    f"nesting is too deep ({depth} levels, at most {MAX_DEPTH})")
@@ -202,8 +202,8 @@ def loads_json(text: str, where: str = "$"):
     return data
 
 
-def _max_depth_hint(text: str) -> int:
-    """Nesting depth of brackets outside strings (a cheap scan before parsing)."""
+def max_depth_hint(text: str) -> int:
+    """Nesting depth of brackets outside strings (a cheap scan before parsing; stops past MAX_DEPTH)."""
     depth = best = 0
     in_string = escape = False
     for ch in text:
@@ -294,7 +294,7 @@ def read_json(source: str | os.PathLike, where: str | None = None, expect: type 
 def loads_yaml(text: str, where: str = "$"):
     import yaml
 
-    if _max_depth_hint(text) > MAX_DEPTH:
+    if max_depth_hint(text) > MAX_DEPTH:
         raise EngineInputError.one(where, f"嵌套层数过深（至多 {MAX_DEPTH} 层）",
                                    f"nesting is too deep (at most {MAX_DEPTH} levels)")
     try:
