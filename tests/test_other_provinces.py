@@ -57,3 +57,16 @@ def test_three_provinces_load_and_chongqing_runs_its_index(shandong):
     assert results.count() == 38
     assert sorted(results.values_list("rank", flat=True)) == list(range(1, 39))
     assert not results.filter(region__province__code="370000").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_builds_for_another_province(shandong):
+    """`countyinno demo --province 46`: 海南's regions, accounts on the same pattern, and every app's data."""
+    from django.core.management import call_command
+
+    from countyinno.accounts.models import User
+
+    call_command("demo", province="46", scale=0.03, stdout=open("/dev/null", "w"))
+    assert User.objects.filter(username="province-46", region__code="460000").exists()
+    assert User.objects.filter(username="county-469002").exists()  # 琼海市, directly under the province
+    assert IndexRun.objects.filter(campaign__province__code="460000", status="succeeded").exists()

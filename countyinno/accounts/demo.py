@@ -63,7 +63,7 @@ def county_enterprise_count(region: Region, scale: float) -> int:
 def demo_accounts(ctx: DemoContext) -> dict:
     rng = ctx.rng("accounts")
     password_hash = make_password(settings.DEMO_PASSWORD)  # one hash: hashing hundreds of times is slow
-    regions = list(Region.objects.filter(province__code="370000").order_by("code"))
+    regions = list(Region.objects.filter(province__code=f"{ctx.province}0000").order_by("code"))
     existing = set(Organisation.objects.values_list("name", "region_id"))
     used_codes = set(Organisation.objects.exclude(credit_code=None).values_list("credit_code", flat=True))
     new_orgs: list[Organisation] = []
@@ -84,8 +84,12 @@ def demo_accounts(ctx: DemoContext) -> dict:
     by_code = {r.code: r for r in regions}
     for region in regions:
         add(bureau_name(region), Organisation.Kind.BUREAU, region)
-    for name, code, kind in UNIVERSITIES:
-        add(name, kind, by_code[code])
+    for name, code, kind in UNIVERSITIES:  # real Shandong names: only where the demo province is Shandong
+        if code in by_code:
+            add(name, kind, by_code[code])
+    if not any(code in by_code for _, code, _ in UNIVERSITIES):  # another province: one synthetic university
+        seat = next((r for r in regions if r.level == Region.Level.COUNTY), regions[0])
+        add(f"{seat.province.name if seat.province else ''}科技大学（演示）", Organisation.Kind.UNIVERSITY, seat)
     for region in regions:
         if region.level == Region.Level.CITY:
             add(f"{region.name}技术转移中心", Organisation.Kind.AGENCY, region)
@@ -136,8 +140,10 @@ def demo_accounts(ctx: DemoContext) -> dict:
             username = f"{org.kind}-{org.region.code}-{n}"
         taken_names.add(username)
         add_user(username, Role.ORG_MEMBER, f"{org.name}联系人", org)
-    universities = list(Organisation.objects.filter(kind=Organisation.Kind.UNIVERSITY).order_by("id"))
-    for i, city in enumerate(r for r in regions if r.level == Region.Level.CITY):
+    universities = list(Organisation.objects.filter(kind=Organisation.Kind.UNIVERSITY,
+                                                    region__province__code=f"{ctx.province}0000").order_by("id"))
+    cities = [r for r in regions if r.level == Region.Level.CITY] or [r for r in regions if r.level == "province"]
+    for i, city in enumerate(cities):
         add_user(f"talent-{city.code}", Role.TALENT, f"科技特派员{i + 1:02d}", universities[i % len(universities)])
     User.objects.bulk_create(new_users, batch_size=500)
     return {"organisations_created": len(new_orgs), "users_created": len(new_users),

@@ -36,8 +36,8 @@ def demo_contracts(ctx: DemoContext) -> dict:
         return {"kept": True, "contracts": TechContract.objects.count()}
     rng = np.random.default_rng([ctx.seed, 35])
     with transaction.atomic():
-        province = Region.objects.get(code="370000")
-        points = {province.code: services.create_point(actor=None, region=province, code="01", name="山东省技术合同登记处")}
+        province = Region.objects.get(code=f"{ctx.province}0000")
+        points = {province.code: services.create_point(actor=None, region=province, code="01", name=f"{province.name}技术合同登记处")}
         counties_with_points = set()
         for city in Region.objects.filter(level="city", province=province).order_by("code"):
             points[city.code] = services.create_point(actor=None, region=city, code="01", name=f"{city.name}技术合同登记处")
@@ -45,9 +45,10 @@ def demo_contracts(ctx: DemoContext) -> dict:
                 points[county.code] = services.create_point(actor=None, region=county, code=f"{n:02d}",
                                                             name=f"{county.name}技术合同登记服务点")
                 counties_with_points.add(county.code)
-        sellers = list(Organisation.objects.filter(kind__in=["enterprise", "university", "institute"])
+        sellers = list(Organisation.objects.filter(kind__in=["enterprise", "university", "institute"],
+                                                   region__province=province)
                        .select_related("region", "region__city"))
-        buyers = list(Organisation.objects.filter(kind="enterprise").select_related("region"))
+        buyers = list(Organisation.objects.filter(kind="enterprise", region__province=province).select_related("region"))
         agencies = list(Organisation.objects.filter(kind="agency"))
         serials = defaultdict(int)
         contracts = []
@@ -56,7 +57,7 @@ def demo_contracts(ctx: DemoContext) -> dict:
             seller = sellers[int(rng.integers(len(sellers)))]
             buyer = buyers[int(rng.integers(len(buyers)))]
             region = seller.region
-            point = points.get(region.code) or points[region.city.code]
+            point = points.get(region.code) or points.get(region.city_id and region.city.code) or points[province.code]
             category, subtype = SUBTYPES[int(rng.integers(len(SUBTYPES)))]
             signed = datetime.date(2025, 1, 1) + datetime.timedelta(days=int(rng.integers(0, 640)))
             total = Decimal(str(round(float(math.exp(rng.normal(math.log(60), 1.1))), 2)))

@@ -52,7 +52,7 @@ def demo_enterprises(ctx: DemoContext) -> dict:
     if Enterprise.objects.exists():
         return {"kept": True, "enterprises": Enterprise.objects.count()}
     rng = np.random.default_rng([ctx.seed, 30])
-    counties = list(Region.objects.filter(province__code="370000", level=Region.Level.COUNTY).order_by("code"))
+    counties = list(Region.objects.filter(province__code=f"{ctx.province}0000", level=Region.Level.COUNTY).order_by("code"))
     with transaction.atomic():
         organisations = list(Organisation.objects.filter(kind=Organisation.Kind.ENTERPRISE).select_related("region"))
         weights = np.array([((c.profile.get("facts") or {}).get("resident_population") or {}).get("value", 60.0)

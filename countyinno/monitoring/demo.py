@@ -129,7 +129,7 @@ def demo_monitoring(ctx: DemoContext) -> dict:
                                                   description="5 个维度、25 项指标（政策 七(二)）")
             services.publish_framework(actor=None, framework=framework)
         nodes = {n.code: n for n in framework.indicators()}
-        counties = list(Region.objects.filter(province__code="370000", level=Region.Level.COUNTY).order_by("code"))
+        counties = list(Region.objects.filter(province__code=f"{ctx.province}0000", level=Region.Level.COUNTY).order_by("code"))
         rng = np.random.default_rng(ctx.seed)
         capability, extra = county_capability(counties, rng)
         for year in YEARS:
@@ -137,7 +137,7 @@ def demo_monitoring(ctx: DemoContext) -> dict:
             if campaign is None:
                 campaign = services.open_campaign(actor=None, year=year, framework=framework,
                                                   deadline=datetime.date(year + 1, 3, 31),
-                                                  province=Region.objects.get(code="370000"))
+                                                  province=Region.objects.get(code=f"{ctx.province}0000"))
             year_rng = np.random.default_rng([ctx.seed, year])
             values = []
             submissions = {s.region_id: s for s in campaign.submissions.all()}

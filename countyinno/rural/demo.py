@@ -36,7 +36,7 @@ def demo_rural(ctx: DemoContext) -> dict:
     if KnowledgeEntry.objects.exists():
         return {"kept": True}
     rng = np.random.default_rng([ctx.seed, 60])
-    counties = list(Region.objects.filter(level="county", province__code="370000").order_by("code"))
+    counties = list(Region.objects.filter(level="county", province__code=f"{ctx.province}0000").order_by("code"))
     with transaction.atomic():
         KnowledgeEntry.objects.bulk_create([KnowledgeEntry(question=q, answer=a, field=f)
                                             for f, items in KB.items() for q, a in items])

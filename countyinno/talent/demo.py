@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -69,8 +70,11 @@ def demo_talent(ctx: DemoContext) -> dict:
                                          days_needed=int(rng.integers(15, 60))))
         ServiceDemand.objects.bulk_create(demands, batch_size=1000)
     # The platform's own run: the plan is for the province of the demo's enterprises.
-    plan = services.solve_plan(actor=None, year=YEAR, constraints={"min_per_county": 1},
-                               province=firms[0].region.province)
+    try:
+        plan = services.solve_plan(actor=None, year=YEAR, constraints={"min_per_county": 1},
+                                   province=firms[0].region.province)
+    except ValidationError:  # a province whose remote counties no talent can reach: no county minimum
+        plan = services.solve_plan(actor=None, year=YEAR, constraints={}, province=firms[0].region.province)
     services.publish_plan(actor=None, plan=plan)
     logs, slots = [], {}
     for a in Assignment.objects.filter(plan=plan).order_by("id")[:600]:

@@ -72,9 +72,14 @@ def demo_techmarket(ctx: DemoContext) -> dict:
                 listings.append(listing)
         Listing.objects.bulk_create(listings, batch_size=1000)
     # The event goes through the organisers' own actions (the demo runs inside audit.system()).
-    event = events.create_event(actor=None, organiser_node=Region.objects.get(code="370783"),
-                                  title="2026年山东省县域科技成果供需对接会（寿光）", held_on=today)
-    demands = Listing.objects.filter(kind="demand", status="published", market_node__city__code="370700")[:20]
+    # 寿光 in Shandong; elsewhere the province's first county-level unit hosts the event.
+    host = (Region.objects.filter(code="370783", province__code=f"{ctx.province}0000").first()
+            or Region.objects.filter(province__code=f"{ctx.province}0000", level="county").order_by("code").first())
+    event = events.create_event(actor=None, organiser_node=host,
+                                  title=f"2026年{host.province.name}县域科技成果供需对接会（{host.name}）", held_on=today)
+    demands = Listing.objects.filter(kind="demand", status="published",
+                                     market_node__city=host.city_or_province)[:20] if host.city_id else \
+        Listing.objects.filter(kind="demand", status="published", market_node__province=host.province)[:20]
     pairings = events.plan_pairings(actor=None, event=event, demands=demands, per_demand=2)
     for pairing in pairings:
         events.record_outcome(actor=None, pairing=pairing,
