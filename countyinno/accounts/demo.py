@@ -90,8 +90,10 @@ def demo_accounts(ctx: DemoContext) -> dict:
     if not any(code in by_code for _, code, _ in UNIVERSITIES):  # another province: one synthetic university
         seat = next((r for r in regions if r.level == Region.Level.COUNTY), regions[0])
         add(f"{seat.province.name if seat.province else ''}科技大学（演示）", Organisation.Kind.UNIVERSITY, seat)
+    # A municipality has no cities: its agency and park sit at the province level.
+    seats = [r for r in regions if r.level == Region.Level.CITY] or [r for r in regions if r.level == "province"]
     for region in regions:
-        if region.level == Region.Level.CITY:
+        if region in seats:
             add(f"{region.name}技术转移中心", Organisation.Kind.AGENCY, region)
             add(f"{region.name}高新技术创业服务中心", Organisation.Kind.PARK, region)
     for region in regions:

@@ -63,7 +63,7 @@ def demo_contracts(ctx: DemoContext) -> dict:
             total = Decimal(str(round(float(math.exp(rng.normal(math.log(60), 1.1))), 2)))
             costs = ({"equipment": str((total * Decimal(str(round(float(rng.uniform(0, 0.3)), 2)))).quantize(Decimal("0.01")))}
                      if rng.random() < 0.3 else {})
-            agency = agencies[int(rng.integers(len(agencies)))] if rng.random() < 0.2 else None
+            agency = agencies[int(rng.integers(len(agencies)))] if agencies and rng.random() < 0.2 else None
             data = {"project_name": f"{FIELDS[i % len(FIELDS)]}{['关键技术', '工艺改进', '成套装备', '检测方法'][i % 4]}项目{i + 1:04d}",
                     "category": category, "subtype": subtype, "signed_on": signed.isoformat(),
                     "valid_from": signed.isoformat(), "valid_to": signed.replace(year=signed.year + 2).isoformat(),
