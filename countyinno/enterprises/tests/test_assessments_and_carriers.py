@@ -125,13 +125,13 @@ def test_tsme_form_keeps_typed_values_and_explains_bad_input_beside_the_field(wo
     assert "占比 50%" in visible_text(html)
 
 
-def test_tsme_direct_qualification_by_a_valid_hightech_certificate(world, firms):
+def test_a_hightech_certificate_no_longer_qualifies_directly_under_the_2022_rules(world, firms):
+    """国科发政〔2022〕16号 dropped the 2017 route "valid 高企 certificate" from direct qualification."""
     three_years(world, firms["a"], st_staff="2")  # 2.5 % S&T staff: scores 0, fails on score alone
     assert assessments.TSME.assess_stored(firms["a"]).verdict == "FAIL"
     Certificate.objects.create(enterprise=firms["a"], kind="hightech", number="GR2023",
                                issued=datetime.date(2023, 11, 30), valid_until=datetime.date(2026, 11, 30))
-    report = assessments.TSME.assess_stored(firms["a"])
-    assert report.verdict == "PASS" and "直接认定" in report.why
+    assert assessments.TSME.assess_stored(firms["a"]).verdict == "FAIL"
 
 
 def test_superdeduction_amounts_and_excluded_industries(world, firms, client):

@@ -144,7 +144,12 @@ def test_tsme_rule_sets_are_dated_and_both_keep_the_worked_examples():
         assert tsme.assess(dict(TSME, assessment_date=day, ip={"class_1": 1}))["score"] == 72
         low = dict(TSME, assessment_date=day, st_staff=8, rd_expense=200, ip={"class_1": 3})
         assert tsme.assess(low)["verdict"] == "FAIL"
-        assert tsme.assess(dict(low, direct={"valid_hightech_certificate": True}))["verdict"] == "PASS"
+        assert tsme.assess(dict(low, direct={"national_st_award_5y": True}))["verdict"] == "PASS"
+    # 2017 let a valid 高企 certificate qualify directly; the 2022 办法 dropped that route.
+    low = dict(TSME, st_staff=8, rd_expense=200, ip={"class_1": 3}, direct={"valid_hightech_certificate": True})
+    assert tsme.assess(dict(low, assessment_date="2020-03-01"))["verdict"] == "PASS"
+    dropped = tsme.assess(dict(low, assessment_date="2024-03-01"))
+    assert dropped["verdict"] == "FAIL" and "valid_hightech_certificate" in dropped["direct_not_in_ruleset"]
 
 
 def test_tsme_band_edges_are_exact():

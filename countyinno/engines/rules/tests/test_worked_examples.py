@@ -135,7 +135,8 @@ def test_tsme_low_staff_share_fails_unless_hightech_certificate(tmp_path, capsys
     firm = dict(TSME, st_staff=8, rd_expense=200, ip={"class_1": 3})
     result = tsme.assess(firm)
     assert result["score"] >= 60 and result["verdict"] == "FAIL"
-    certified = dict(firm, direct={"valid_hightech_certificate": True})
+    # The certificate route is the 2017 办法's (dropped in 2022): assessed on a 2020 date.
+    certified = dict(firm, direct={"valid_hightech_certificate": True}, assessment_date="2020-03-01")
     assert tsme.assess(certified)["verdict"] == "PASS"
     code, out = cli("tsme", certified, tmp_path, capsys)
     assert out["verdict"] == "PASS" and out["direct_qualification"]
