@@ -299,3 +299,10 @@ def test_hostile_json_and_oversized_bodies_are_refused_clearly(world, api_client
     settings.MAX_REQUEST_BYTES = 1024
     response = api_client.post("/api/auth/token/", "x" * 4096, content_type="application/json")
     assert response.status_code == 413 and "上限" in response.content.decode()
+
+
+def test_a_nul_character_in_a_parameter_is_a_400_not_a_database_error(world, client):
+    client.force_login(world.users["county_a"])
+    response = client.get("/regions/?county_type=%00&q=x")
+    assert response.status_code == 400 and "NUL" in response.content.decode()
+    assert client.post("/rural/ask/", {"asker": "a\x00b"}).status_code == 400

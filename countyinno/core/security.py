@@ -56,6 +56,25 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class NullCharacterMiddleware:
+    """A parameter holding a NUL character is refused with a 400: PostgreSQL cannot store one, and no
+    person types one (it arrives only from tools probing the platform)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        params = list(request.GET.lists())
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            params += list(request.POST.lists())
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in params):
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(bilingual("参数中含有不允许的空字符", "a parameter holds a NUL character"),
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class NoStoreMiddleware:
     """Pages and downloads for a signed-in user are not kept by browsers or proxies (Cache-Control: no-store)."""
 

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     # Outermost, so the http→https redirect and every error page carry the headers too.
     "countyinno.core.security.SecurityHeadersMiddleware",
     "countyinno.core.security.RequestSizeLimitMiddleware",
+    "countyinno.core.security.NullCharacterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
