@@ -90,20 +90,19 @@ def shoot(browser) -> list[Path]:
 
 
 def report_pages(page, context) -> list[Path]:
-    """Open the latest run's report page, ask for the PDF, wait for its job, and render two pages."""
+    """Ask for the latest run's PDF report (a job), wait for it, and render its first two pages."""
+    import re
+
     page.goto(f"{BASE}/monitoring/rankings/")
-    link = page.locator("a[href*='/report/']").first
-    if not link.count():
+    runs = sorted({int(n) for n in re.findall(r"/monitoring/runs/(\d+)/", page.content())})
+    if not runs:
         return []
-    link.click()
-    page.wait_for_load_state("networkidle")
-    pdf_link = page.locator("a[href$='report.pdf'], button:has-text('PDF')").first
-    if pdf_link.count():
-        pdf_link.click()
-    deadline = time.monotonic() + 240
-    url = page.url.split("/report")[0] + "/report.pdf" if "/runs/" in page.url else None
-    while url and time.monotonic() < deadline:
-        response = context.request.get(url)
+    run = runs[-1]
+    page.goto(f"{BASE}/monitoring/runs/{run}/")
+    page.click("#make-pdf")  # submits the job and shows its page
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        response = context.request.get(f"{BASE}/monitoring/runs/{run}/report.pdf")
         if response.ok and response.headers.get("content-type", "").startswith("application/pdf"):
             pdf = OUT / "report.pdf"
             pdf.write_bytes(response.body())
