@@ -31,9 +31,22 @@ def issue(user) -> tuple[str, ApiToken]:
     return key, token
 
 
-def revoke_all(user, reason: str) -> int:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now(),
-                                                                               revoked_reason=reason[:100])
+def revoke(tokens, user, reason: str, actor=None) -> int:
+    """Revoke the live tokens among `tokens` (all of `user`'s) and record it on the user: the one way
+    tokens die early (log-out, password change, deactivation, second-factor enrolment)."""
+    from .. import audit
+
+    count = tokens.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now(),
+                                                                    revoked_reason=reason[:100])
+    if count:
+        audit.record_event("state", user.__class__, object_id=user.pk, object_repr=user.username,
+                           comment=f"吊销 {count} 个 API 令牌：{reason} / revoked {count} API token(s): {reason}",
+                           actor=actor, **audit.user_scope_ids(user))
+    return count
+
+
+def revoke_all(user, reason: str, actor=None) -> int:
+    return revoke(ApiToken.objects.all(), user, reason, actor)
 
 
 def password_expired(user) -> bool:
@@ -77,7 +90,7 @@ class HashedTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(bilingual("令牌已过期，请重新获取", "token expired; obtain a new one"))
         changed = getattr(user, "password_changed_at", None)
         if not user.is_active or (changed is not None and changed > token.created_at):
-            ApiToken.objects.filter(pk=token.pk).update(revoked_at=now, revoked_reason="password changed or inactive")
+            revoke(ApiToken.objects.filter(pk=token.pk), user, "password changed or account inactive")
             raise exceptions.AuthenticationFailed(bilingual("令牌已失效（密码已修改或账号已停用）",
                                                             "token revoked (password changed or account deactivated)"))
         if second_factor_missing(user):

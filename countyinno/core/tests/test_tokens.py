@@ -104,3 +104,12 @@ def test_tokens_of_admins_who_must_enrol_wait_for_the_second_factor(db, settings
     settings.ADMIN_TOTP_REQUIRED = True
     response = me(key)
     assert response.status_code == 401 and "动态口令" in response.json()["detail"]
+
+
+def test_every_early_revocation_is_recorded_on_the_user(user):
+    key = obtain().json()["token"]
+    user.set_password("Another#Pass9x")
+    user.save()
+    assert me(key).status_code == 401
+    entry = AuditLogEntry.objects.filter(action="state", object_id=str(user.pk)).latest("id")
+    assert "吊销 1 个 API 令牌" in entry.comment and "password changed" in entry.comment
