@@ -226,11 +226,7 @@ def test_a_write_goes_through_while_a_backup_reads(shandong):
     import threading
     import time
 
-    from django.db import connection as conn
-
-    if conn.vendor != "sqlite":
-        pytest.skip("PostgreSQL: REPEATABLE READ never blocks writers")
-    from countyinno.core.management.commands.backup import sqlite_read_snapshot
+    from countyinno.core.management.commands.backup import read_snapshot
 
     done = {}
 
@@ -242,7 +238,7 @@ def test_a_write_goes_through_while_a_backup_reads(shandong):
         done["seconds"] = time.monotonic() - started
         own.close()
 
-    with sqlite_read_snapshot():
+    with read_snapshot():
         before = User.objects.count()
         worker = threading.Thread(target=write)
         worker.start()

@@ -51,10 +51,18 @@ def scrub(records: list[dict]) -> list[dict]:
 
 
 @contextlib.contextmanager
-def sqlite_read_snapshot():
-    """One read transaction on the SQLite database. In WAL mode (our default) it sees a single
-    consistent snapshot while writers go on committing; `transaction.atomic()` would not do here,
-    as the platform's SQLite transactions begin IMMEDIATE and would lock writers out."""
+def read_snapshot():
+    """One consistent read of the whole database that no writer waits for.
+
+    PostgreSQL: a REPEATABLE READ transaction (an MVCC snapshot). SQLite in WAL mode (our default): a
+    deferred read transaction — not `transaction.atomic()`, as the platform's SQLite transactions begin
+    IMMEDIATE and would lock writers out."""
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield "default"
+        return
     if connection.in_atomic_block:
         yield "default"
         return
@@ -107,14 +115,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, out=None, **options):
         out = Path(out or Path(settings.VAR_DIR) / "backups" / f"countyinno-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz")
-        if connection.vendor == "sqlite":
-            with sqlite_read_snapshot() as alias:
-                data, counts = dump(alias)
-        else:
-            with transaction.atomic():
-                with connection.cursor() as cursor:  # one MVCC snapshot for every table; writers go on
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                data, counts = dump("default")
+        with read_snapshot() as alias:
+            data, counts = dump(alias)
         members = {"data.json": data}
         media = Path(settings.MEDIA_ROOT)
         if media.exists():
