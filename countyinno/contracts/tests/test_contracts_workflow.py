@@ -372,8 +372,10 @@ def test_certificate_names_parties_by_type_and_verifies(world, points, client):
     assert contract.project_name in ok.content.decode()
     wrong = client.get(f"/contracts/verify/?number={contract.registration_number}&code=ABCDEFGHJK")
     assert 'id="verify-failed"' in wrong.content.decode() and contract.project_name not in wrong.content.decode()
-    bad = client.get("/contracts/verify/?number=x&code=%00")
+    bad = client.get("/contracts/verify/?number=x&code=ABCDEFGHJK")
     assert bad.status_code == 200 and "14 位数字" in bad.content.decode()
+    nul = client.get("/contracts/verify/?number=x&code=%00")  # refused for every page by NullCharacterMiddleware
+    assert nul.status_code == 400 and "NUL" in nul.content.decode()
 
 
 def test_statistics_chart_data_by_month_and_category(world, points, client):
