@@ -271,22 +271,27 @@ def _form_for_new(request, form_class):
     raise PermissionDenied(bilingual("仅科技管理部门和培训机构可发布", "only science bureaus and training providers"))
 
 
-@login_required
-def course_create(request):
-    form, provider = _form_for_new(request, forms.CourseForm)
+def _publish(request, form_class, *, by_county, by_provider, done, detail, template):
+    """A county publishes a course or event for one of its counties; a training provider for its own."""
+    form, provider = _form_for_new(request, form_class)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
         try:
             if provider is None:
-                course = services.create_course(actor=request.user, region=form.cleaned_data["region"], **data)
+                item = by_county(actor=request.user, region=form.cleaned_data["region"], **data)
             else:
-                course = services.offer_course(actor=request.user, organisation=provider, **data)
-            messages.success(request, "课程已发布 / course published")
-            return redirect("rural:course", course.pk)
+                item = by_provider(actor=request.user, organisation=provider, **data)
+            messages.success(request, done)
+            return redirect(detail, item.pk)
         except ValidationError as exc:
             form.apply(exc)
-    return render(request, "rural/course_form.html", {"form": form, "provider": provider},
-                  status=400 if form.errors else 200)
+    return render(request, template, {"form": form, "provider": provider}, status=400 if form.errors else 200)
+
+
+@login_required
+def course_create(request):
+    return _publish(request, forms.CourseForm, by_county=services.create_course, by_provider=services.offer_course,
+                    done="课程已发布 / course published", detail="rural:course", template="rural/course_form.html")
 
 
 def course_detail(request, pk, signup_form=None, status=200):
@@ -403,20 +408,8 @@ def event_list(request):
 
 @login_required
 def event_create(request):
-    form, provider = _form_for_new(request, forms.EventForm)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "region"}
-        try:
-            if provider is None:
-                event = services.create_event(actor=request.user, region=form.cleaned_data["region"], **data)
-            else:
-                event = services.offer_event(actor=request.user, organisation=provider, **data)
-            messages.success(request, "活动已发布 / event published")
-            return redirect("rural:event", event.pk)
-        except ValidationError as exc:
-            form.apply(exc)
-    return render(request, "rural/event_form.html", {"form": form, "provider": provider},
-                  status=400 if form.errors else 200)
+    return _publish(request, forms.EventForm, by_county=services.create_event, by_provider=services.offer_event,
+                    done="活动已发布 / event published", detail="rural:event", template="rural/event_form.html")
 
 
 def event_detail(request, pk, signup_form=None, status=200):
